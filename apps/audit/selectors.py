@@ -1,0 +1,10 @@
+"""Reads of the history."""
+
+from django.db.models import QuerySet
+
+from .models import Event
+
+
+def event_list_for_plan(*, plan_id: int) -> QuerySet[Event]:
+    """The plan's events, oldest first. Access to the plan is checked by the caller."""
+    return Event.objects.filter(plan_id=plan_id).order_by("id")

@@ -1,0 +1,50 @@
+"""Errors that services raise, and that every interface maps to one response.
+
+Views turn them into messages and status codes, the API into its error body,
+the Celery tasks into a logged failure. A service never returns an error value.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every expected error: something a user did, not a bug."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class ValidationError(DomainError):
+    """The input is invalid; ``fields`` says which field and why."""
+
+    code = "invalid"
+    status = 400
+
+
+class NotFound(DomainError):
+    """The object does not exist, or exists for somebody else (the same answer)."""
+
+    code = "not_found"
+    status = 404
+
+    def __init__(self, message: str = "Not found.", **kwargs) -> None:
+        super().__init__(message, **kwargs)
+
+
+class Forbidden(DomainError):
+    """The user may see the object but may not do this to it."""
+
+    code = "forbidden"
+    status = 403
+
+
+class Conflict(DomainError):
+    """The object's state does not allow the action (done already, or lost a race)."""
+
+    code = "conflict"
+    status = 409

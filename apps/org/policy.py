@@ -1,0 +1,252 @@
+"""The approval policy: for a company and a plan, who drafts, reviews and signs off.
+
+This module is the single place that knows how company size shapes routing,
+which department leads a plan, whether the sales review binds, and how long
+each step may take. Everything else asks it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from guardian.core import ObjectPermissionChecker
+
+from apps.core.errors import ValidationError
+
+from .models import (
+    Company,
+    CompanyUserObjectPermission,
+    Department,
+    DepartmentKind,
+    DepartmentUserObjectPermission,
+    Membership,
+    Size,
+)
+
+
+class Step:
+    REVIEW = "review"
+    SIGN_OFF = "sign_off"
+    REVISE = "revise"
+    LABELS = {REVIEW: "Sales review", SIGN_OFF: "Sign-off", REVISE: "Revision"}
+
+
+class Outcome:
+    APPROVE = "approve"
+    RAISE_CONCERNS = "raise_concerns"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+    LABELS = {
+        APPROVE: "Approve",
+        RAISE_CONCERNS: "Approve with concerns",
+        REQUEST_CHANGES: "Request changes",
+        REJECT: "Reject",
+    }
+    NEEDS_COMMENT = frozenset({RAISE_CONCERNS, REQUEST_CHANGES, REJECT})
+
+
+BINDING = "binding"
+CONSULTATIVE = "consultative"
+MARKETING = "marketing"
+SALES = "sales"
+
+LEAD_BY_CORE_TASK = {
+    "new_product_launch": MARKETING,
+    "brand_building": MARKETING,
+    "market_share": SALES,
+}
+LEAN_BY_FOCUS = {"channels": SALES, "promotion": MARKETING}
+
+
+@dataclass(frozen=True)
+class Lead:
+    department: str
+    sales_review: str
+    reason: str
+    focus_conflict: bool
+
+
+def lead_for(*, core_task: str, focus: str) -> Lead:
+    """Who leads ("who is heavier"): the core task decides, the focus explains."""
+    if core_task not in LEAD_BY_CORE_TASK:
+        raise ValidationError("Unknown core task.", fields={"core_task": ["Unknown core task."]})
+    if focus not in LEAN_BY_FOCUS:
+        raise ValidationError("Unknown focus.", fields={"focus": ["Unknown focus."]})
+    lead = LEAD_BY_CORE_TASK[core_task]
+    lean = LEAN_BY_FOCUS[focus]
+    task_label = core_task.replace("_", " ")
+    if lead == lean:
+        reason = f"{lead.title()} leads: the core task ({task_label}) and the focus ({focus}) agree."
+    else:
+        reason = (
+            f"{lead.title()} leads: the core task ({task_label}) is the company's current task "
+            f"and outweighs the focus on {focus}, which leans to {lean}."
+        )
+    return Lead(
+        department=lead,
+        sales_review=BINDING if lead == SALES else CONSULTATIVE,
+        reason=reason,
+        focus_conflict=lead != lean,
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    """The routing a plan starts with; frozen on the plan at its first submission."""
+
+    size: str
+    lead: str
+    sales_review: str
+    lead_reason: str
+    focus_conflict: bool
+    review_departments: list[dict[str, Any]] = field(default_factory=list)
+    deadlines: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Route:
+        return cls(**data)
+
+    @property
+    def review_department_ids(self) -> list[int]:
+        return [dept["id"] for dept in self.review_departments]
+
+    @property
+    def is_binding(self) -> bool:
+        return self.sales_review == BINDING
+
+
+def reviewing_departments(
+    company: Company, sales_department_ids: list[int] | None = None
+) -> list[Department]:
+    """Which departments review a plan, by company size (DOMAIN.md "Organisation")."""
+    departments = company.departments.order_by("id")
+    if company.size == Size.SMALL:
+        return list(departments.filter(kind=DepartmentKind.COMBINED)[:1])
+    sales = departments.filter(kind=DepartmentKind.SALES)
+    if company.size == Size.MEDIUM:
+        return list(sales[:1])
+    if sales_department_ids:
+        chosen = list(sales.filter(id__in=sales_department_ids))
+        if len(chosen) != len(set(sales_department_ids)):
+            raise ValidationError(
+                "Choose regions among the company's sales departments.",
+                fields={"regions": ["Unknown sales department."]},
+            )
+        return chosen
+    return list(sales)
+
+
+def route_for(
+    *,
+    company: Company,
+    core_task: str,
+    focus: str,
+    author_id: int,
+    sales_department_ids: list[int] | None = None,
+) -> Route:
+    """Compute the route for a plan now; refuse a route on which nobody could act."""
+    lead = lead_for(core_task=core_task, focus=focus)
+    departments = reviewing_departments(company, sales_department_ids)
+    if not departments:
+        raise ValidationError(
+            f"{company.name} has no department that reviews plans: "
+            "a company administrator must set one up first."
+        )
+    for department in departments:
+        if not reviewers_of(department).exclude(pk=author_id).exists():
+            raise ValidationError(
+                f"Nobody in {department.name} other than the author can review this plan."
+            )
+    if not signers_of(company).exclude(pk=author_id).exists():
+        raise ValidationError(f"Nobody in {company.name} other than the author can sign off.")
+    return Route(
+        size=company.size,
+        lead=lead.department,
+        sales_review=lead.sales_review,
+        lead_reason=lead.reason,
+        focus_conflict=lead.focus_conflict,
+        review_departments=[{"id": d.pk, "name": d.name} for d in departments],
+        deadlines=deadlines_of(company),
+    )
+
+
+def deadlines_of(company: Company) -> dict[str, int]:
+    return {
+        Step.REVIEW: company.review_days,
+        Step.SIGN_OFF: company.signoff_days,
+        Step.REVISE: company.revision_days,
+    }
+
+
+def outcomes_for(*, step: str, sales_review: str) -> list[str]:
+    """The outcomes a step offers: a consultative review may only approve or raise concerns."""
+    if step == Step.REVIEW and sales_review == CONSULTATIVE:
+        return [Outcome.APPROVE, Outcome.RAISE_CONCERNS]
+    if step in (Step.REVIEW, Step.SIGN_OFF):
+        return [Outcome.APPROVE, Outcome.REQUEST_CHANGES, Outcome.REJECT]
+    return []
+
+
+def membership_of(user: Any) -> Membership | None:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+def _acting_member(user: Any, company_id: int) -> bool:
+    """Superusers never act in approvals; only active members of the company do."""
+    membership = membership_of(user)
+    return bool(membership and not user.is_superuser and membership.company_id == company_id)
+
+
+def has_company_perm(user: Any, company: Company, codename: str) -> bool:
+    if not _acting_member(user, company.pk):
+        return False
+    return ObjectPermissionChecker(user).has_perm(codename, company)
+
+
+def may_review(user: Any, *, department: Department, author_id: int) -> bool:
+    if not _acting_member(user, department.company_id) or user.pk == author_id:
+        return False
+    return ObjectPermissionChecker(user).has_perm("review_plans", department)
+
+
+def may_sign_off(user: Any, *, company: Company, author_id: int) -> bool:
+    if user is not None and getattr(user, "pk", None) == author_id:
+        return False
+    return has_company_perm(user, company, "sign_off_plans")
+
+
+def is_head(user: Any, company: Company) -> bool:
+    """A head: a company administrator or someone who signs off."""
+    return has_company_perm(user, company, "administer_company") or has_company_perm(
+        user, company, "sign_off_plans"
+    )
+
+
+def _users_with(model, *, codename: str, obj_id: int) -> QuerySet:
+    user_ids = model.objects.filter(permission__codename=codename, content_object_id=obj_id)
+    return get_user_model().objects.filter(
+        is_active=True, is_superuser=False, pk__in=user_ids.values("user_id")
+    )
+
+
+def reviewers_of(department: Department) -> QuerySet:
+    return _users_with(
+        DepartmentUserObjectPermission, codename="review_plans", obj_id=department.pk
+    ).filter(membership__company_id=department.company_id)
+
+
+def signers_of(company: Company) -> QuerySet:
+    return _users_with(
+        CompanyUserObjectPermission, codename="sign_off_plans", obj_id=company.pk
+    ).filter(membership__company_id=company.pk)

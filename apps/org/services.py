@@ -1,0 +1,271 @@
+"""Every write to the organisation: companies, departments, members, roles, deadlines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from guardian.shortcuts import assign_perm
+
+from apps.audit.models import Action
+from apps.audit.services import event_record
+from apps.core.errors import Forbidden, ValidationError
+
+from . import roles as role_map
+from .models import (
+    Company,
+    CompanyUserObjectPermission,
+    Department,
+    DepartmentKind,
+    DepartmentUserObjectPermission,
+    Membership,
+    Role,
+    RoleGrant,
+    Size,
+)
+from .policy import has_company_perm
+
+User = get_user_model()
+
+
+def _require_admin(actor: Any, company: Company) -> None:
+    """``actor=None`` is the system itself (seeding, migrations); people need the right."""
+    if actor is not None and not has_company_perm(actor, company, "administer_company"):
+        raise Forbidden("Only a company administrator can change the organisation.")
+
+
+def _org_event(*, actor: Any, company: Company, what: str, data: dict) -> None:
+    event_record(
+        company_id=company.pk, action=Action.ORG_CHANGE, actor=actor, data={"what": what, **data}
+    )
+
+
+@transaction.atomic
+def company_create(*, name: str, slug: str, size: str, actor: Any = None) -> Company:
+    if size not in Size.values:
+        raise ValidationError("Unknown company size.", fields={"size": ["Unknown size."]})
+    company = Company.objects.create(name=name, slug=slug, size=size)
+    _org_event(actor=actor, company=company, what="company_created", data={"size": size})
+    return company
+
+
+@transaction.atomic
+def company_update(
+    *,
+    actor: Any,
+    company: Company,
+    size: str | None = None,
+    review_days: int | None = None,
+    signoff_days: int | None = None,
+    revision_days: int | None = None,
+) -> Company:
+    """Change size or deadlines. Plans in flight keep the route they started with."""
+    _require_admin(actor, company)
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    changes: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
+    if size is not None and size not in Size.values:
+        errors["size"] = ["Unknown size."]
+    for name, value in (
+        ("review_days", review_days),
+        ("signoff_days", signoff_days),
+        ("revision_days", revision_days),
+    ):
+        if value is not None and not (1 <= int(value) <= 60):
+            errors[name] = ["Between 1 and 60 working days."]
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", fields=errors)
+    for name, value in (
+        ("size", size),
+        ("review_days", review_days),
+        ("signoff_days", signoff_days),
+        ("revision_days", revision_days),
+    ):
+        if value is not None and getattr(company, name) != value:
+            changes[name] = [getattr(company, name), value]
+            setattr(company, name, value)
+    if changes:
+        company.save()
+        _org_event(actor=actor, company=company, what="company_updated", data=changes)
+    return company
+
+
+@transaction.atomic
+def department_create(
+    *,
+    actor: Any,
+    company: Company,
+    name: str,
+    kind: str,
+    region: str = "",
+) -> Department:
+    _require_admin(actor, company)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("A department needs a name.", fields={"name": ["Required."]})
+    if kind not in DepartmentKind.values:
+        raise ValidationError("Unknown department kind.", fields={"kind": ["Unknown kind."]})
+    if company.departments.filter(name=name).exists():
+        raise ValidationError(
+            "A department of that name exists.", fields={"name": ["Already exists."]}
+        )
+    department = Department.objects.create(company=company, name=name, kind=kind, region=region)
+    _org_event(
+        actor=actor,
+        company=company,
+        what="department_created",
+        data={"department": name, "kind": kind, "region": region},
+    )
+    return department
+
+
+@transaction.atomic
+def department_delete(*, actor: Any, department: Department) -> None:
+    """Delete a department; its object permissions go with it (foreign-key tables)."""
+    company = department.company
+    _require_admin(actor, company)
+    name = department.name
+    department.delete()
+    _org_event(actor=actor, company=company, what="department_deleted", data={"department": name})
+
+
+@transaction.atomic
+def member_save(
+    *,
+    actor: Any,
+    company: Company,
+    user: Any,
+    department: Department | None,
+    roles: set[str],
+    title: str = "",
+) -> Membership:
+    """Add a user to the company, or change their department and roles; then re-grant."""
+    _require_admin(actor, company)
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValidationError("Unknown role.", fields={"roles": [f"Unknown: {sorted(unknown)}"]})
+    if user.is_superuser and roles - {Role.AUDITOR}:
+        raise ValidationError(
+            "Superusers are kept out of approval roles.",
+            fields={"roles": ["A superuser cannot hold an approval role."]},
+        )
+    if department is not None and department.company_id != company.pk:
+        raise ValidationError("Unknown department.", fields={"department": ["Unknown."]})
+    if Role.REVIEWER in roles and department is None:
+        raise ValidationError(
+            "A reviewer reviews for a department.",
+            fields={"department": ["Choose the department this member reviews for."]},
+        )
+    membership = Membership.objects.filter(user=user).first()
+    if membership is not None and membership.company_id != company.pk:
+        raise ValidationError(
+            "That user belongs to another company.", fields={"username": ["Not available."]}
+        )
+    before = sorted(membership.role_names) if membership else []
+    unchanged = (
+        membership is not None
+        and membership.department_id == getattr(department, "pk", None)
+        and membership.title == title
+        and before == sorted(roles)
+    )
+    if membership is None:
+        membership = Membership.objects.create(
+            user=user, company=company, department=department, title=title
+        )
+    else:
+        membership.department = department
+        membership.title = title
+        membership.save()
+    membership.roles.exclude(role__in=roles).delete()
+    for role in roles:
+        RoleGrant.objects.get_or_create(membership=membership, role=role)
+    membership_sync_permissions(membership=membership)
+    if unchanged:
+        return membership
+    _org_event(
+        actor=actor,
+        company=company,
+        what="member_saved",
+        data={
+            "user": user.username,
+            "department": department.name if department else "",
+            "roles": [before, sorted(roles)],
+        },
+    )
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, actor: Any, membership: Membership) -> None:
+    company = membership.company
+    _require_admin(actor, company)
+    user = membership.user
+    if actor is not None and actor.pk == user.pk:
+        raise ValidationError("You cannot remove yourself from the company.")
+    membership.roles.all().delete()
+    membership_sync_permissions(membership=membership)
+    membership.delete()
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    _org_event(actor=actor, company=company, what="member_removed", data={"user": user.username})
+
+
+def membership_sync_permissions(*, membership: Membership) -> None:
+    """The one place that grants and revokes role permissions, on objects only."""
+    user = membership.user
+    company = membership.company
+    role_names = membership.role_names
+    wanted_company = role_map.company_permissions_for(role_names)
+    wanted_department = role_map.department_permissions_for(role_names)
+
+    held = CompanyUserObjectPermission.objects.filter(user=user).select_related("permission")
+    for row in held:
+        if row.content_object_id != company.pk or row.permission.codename not in wanted_company:
+            row.delete()
+    for codename in wanted_company:
+        assign_perm(f"org.{codename}", user, company)
+
+    department = membership.department
+    held_dept = DepartmentUserObjectPermission.objects.filter(user=user).select_related(
+        "permission"
+    )
+    for row in held_dept:
+        keep = department is not None and row.content_object_id == department.pk
+        if not keep or row.permission.codename not in wanted_department:
+            row.delete()
+    if department is not None:
+        for codename in wanted_department:
+            assign_perm(f"org.{codename}", user, department)
+
+    group = members_group()
+    if role_names:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    # guardian caches nothing on the user; Django's ModelBackend does
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
+def members_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=role_map.MEMBERS_GROUP)
+    for app_label, codename in role_map.MEMBER_MODEL_PERMISSIONS:
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission is not None:
+            group.permissions.add(permission)
+    return group
+
+
+__all__ = [
+    "company_create",
+    "company_update",
+    "department_create",
+    "department_delete",
+    "member_save",
+    "member_remove",
+    "membership_sync_permissions",
+]

@@ -1,0 +1,152 @@
+"""Marketing plans, the revisions frozen at each submission, and the decisions on them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .kinds import KIND_CHOICES
+
+
+class Focus(models.TextChoices):
+    CHANNELS = "channels", "Channels"
+    PROMOTION = "promotion", "Promotion"
+
+
+class CoreTask(models.TextChoices):
+    NEW_PRODUCT_LAUNCH = "new_product_launch", "New product launch"
+    BRAND_BUILDING = "brand_building", "Brand building"
+    MARKET_SHARE = "market_share", "Market share"
+
+
+class Directive(models.TextChoices):
+    GUIDING = "guiding", "Guiding (sales may adapt it)"
+    MANDATORY = "mandatory", "Mandatory (sales must carry it out)"
+
+
+class Horizon(models.TextChoices):
+    LONG_TERM = "long_term", "Long term (strategy)"
+    SHORT_TERM = "short_term", "Short term (tactics)"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    AWAITING_SIGNOFF = "awaiting_signoff", "Awaiting sign-off"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+EDITABLE_STATUSES = (Status.DRAFT, Status.CHANGES_REQUESTED)
+FINAL_STATUSES = (Status.APPROVED, Status.REJECTED, Status.CANCELLED)
+
+# Fields that a revision freezes, besides the kind-specific content.
+FROZEN_FIELDS = ("title", "kind", "focus", "core_task", "directive", "horizon")
+
+
+class Plan(models.Model):
+    company = models.ForeignKey("org.Company", on_delete=models.PROTECT, related_name="plans")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_plans"
+    )
+    kind = models.CharField(max_length=32, choices=KIND_CHOICES)
+    title = models.CharField(max_length=200)
+    focus = models.CharField(max_length=16, choices=Focus.choices)
+    core_task = models.CharField(max_length=32, choices=CoreTask.choices)
+    directive = models.CharField(max_length=16, choices=Directive.choices)
+    horizon = models.CharField(max_length=16, choices=Horizon.choices)
+    content = models.JSONField(default=dict, blank=True)
+    regions = models.ManyToManyField(
+        "org.Department",
+        blank=True,
+        related_name="+",
+        help_text="Large companies: the regional sales departments involved (all if none).",
+    )
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    route = models.JSONField(
+        default=dict, blank=True, help_text="The routing frozen at the first submission."
+    )
+    revision_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["company", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def was_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class PlanRevision(models.Model):
+    """An immutable snapshot of a plan, frozen at a submission."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=KIND_CHOICES)
+    focus = models.CharField(max_length=16, choices=Focus.choices)
+    core_task = models.CharField(max_length=32, choices=CoreTask.choices)
+    directive = models.CharField(max_length=16, choices=Directive.choices)
+    horizon = models.CharField(max_length=16, choices=Horizon.choices)
+    content = models.JSONField(default=dict)
+    content_sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="revision_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} r{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("A plan revision is immutable once frozen.")
+        super().save(*args, **kwargs)
+
+
+class Decision(models.Model):
+    """A reviewer's or signer's outcome on one task: one decision per task, ever."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="decisions")
+    revision = models.ForeignKey(PlanRevision, on_delete=models.PROTECT, related_name="decisions")
+    task_id = models.BigIntegerField(unique=True)
+    step = models.CharField(max_length=16)
+    department = models.ForeignKey(
+        "org.Department", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    department_name = models.CharField(max_length=120, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=24)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} by {self.actor} on {self.revision}"

@@ -1,0 +1,106 @@
+"""Every read of plans that an interface needs; ``plan_access`` is the one door."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from apps.core.errors import NotFound
+from apps.org.policy import has_company_perm, membership_of
+
+from .kinds import KINDS
+from .models import FROZEN_FIELDS, Decision, Plan, PlanRevision
+
+
+def plan_list_for(*, user: Any) -> QuerySet[Plan]:
+    """Plans the user may see: their own, and the company's submitted plans if their role shows
+    those (DOMAIN.md "Visibility inside a company"). Nothing of another company, ever."""
+    membership = membership_of(user)
+    if membership is None or user.is_superuser:
+        return Plan.objects.none()
+    visible = Q(author=user)
+    if has_company_perm(user, membership.company, "view_submitted_plans"):
+        visible |= Q(submitted_at__isnull=False)
+    return (
+        Plan.objects.filter(company_id=membership.company_id)
+        .filter(visible)
+        .select_related("author", "company")
+    )
+
+
+def plan_access(*, user: Any, plan_id: Any) -> Plan:
+    """The plan if the user may see it; a missing plan and a hidden one raise the same error."""
+    try:
+        plan_id = int(plan_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    plan = plan_list_for(user=user).filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFound()
+    return plan
+
+
+def revision_list(*, plan: Plan) -> QuerySet[PlanRevision]:
+    return plan.revisions.select_related("created_by").order_by("number")
+
+
+def revision_get(*, plan: Plan, number: Any) -> PlanRevision:
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    revision = plan.revisions.filter(number=number).first()
+    if revision is None:
+        raise NotFound()
+    return revision
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+HEADER_LABELS = {
+    "title": "Title",
+    "kind": "Kind",
+    "focus": "Focus",
+    "core_task": "Core task",
+    "directive": "Directive",
+    "horizon": "Horizon",
+}
+
+
+def revision_diff(old: PlanRevision | None, new: PlanRevision | Plan) -> list[Change]:
+    """Field-by-field changes from ``old`` to ``new`` (everything, if there is no ``old``)."""
+    changes: list[Change] = []
+    for name in FROZEN_FIELDS:
+        before = getattr(old, name, "") if old else ""
+        after = getattr(new, name)
+        if before != after:
+            changes.append(Change(name, HEADER_LABELS[name], str(before), str(after)))
+    fields = KINDS[new.kind][1] if new.kind in KINDS else ()
+    old_content = old.content if old else {}
+    for field in fields:
+        before = str(old_content.get(field.name, "") or "")
+        after = str(new.content.get(field.name, "") or "")
+        if before != after:
+            changes.append(Change(f"content.{field.name}", field.label, before, after))
+    return changes
+
+
+def content_rows(source: Plan | PlanRevision) -> list[tuple[str, str]]:
+    fields = KINDS[source.kind][1] if source.kind in KINDS else ()
+    return [(field.label, source.content.get(field.name, "")) for field in fields]
+
+
+def decision_list(*, plan: Plan) -> QuerySet[Decision]:
+    return plan.decisions.select_related("actor", "revision").order_by("created_at", "id")
+
+
+def decisions_on_revision(*, plan_id: int, number: int, step: str) -> QuerySet[Decision]:
+    return Decision.objects.filter(plan_id=plan_id, revision__number=number, step=step)

@@ -1,0 +1,251 @@
+"""Every write to plans: drafting, editing, freezing revisions, recording decisions.
+
+Starting and moving the approval process lives in ``workflows.services``,
+which calls these; a domain app never imports the flows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import transaction
+
+from apps.audit.models import Action
+from apps.audit.services import event_record
+from apps.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from apps.core.timeutils import now
+from apps.org.models import Company, Department, DepartmentKind, Size
+from apps.org.policy import has_company_perm, membership_of
+
+from .kinds import KINDS, content_clean
+from .models import (
+    FROZEN_FIELDS,
+    CoreTask,
+    Decision,
+    Directive,
+    Focus,
+    Horizon,
+    Plan,
+    PlanRevision,
+    Status,
+)
+
+CHOICES = {
+    "focus": Focus.values,
+    "core_task": CoreTask.values,
+    "directive": Directive.values,
+    "horizon": Horizon.values,
+}
+
+
+def content_fingerprint(revision_fields: dict[str, Any]) -> str:
+    """SHA-256 over a canonical serialisation of what a revision froze."""
+    canonical = json.dumps(revision_fields, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def revision_payload(source: Plan | PlanRevision) -> dict[str, Any]:
+    payload = {name: getattr(source, name) for name in FROZEN_FIELDS}
+    payload["content"] = source.content
+    return payload
+
+
+def _clean_header(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    if not partial or "kind" in data:
+        if data.get("kind") not in KINDS:
+            errors["kind"] = [f"Choose one of: {', '.join(KINDS)}."]
+        else:
+            cleaned["kind"] = data["kind"]
+    if not partial or "title" in data:
+        title = str(data.get("title") or "").strip()
+        if not title:
+            errors["title"] = ["A plan needs a title."]
+        elif len(title) > 200:
+            errors["title"] = ["At most 200 characters."]
+        else:
+            cleaned["title"] = title
+    for name, allowed in CHOICES.items():
+        if not partial or name in data:
+            if data.get(name) not in allowed:
+                errors[name] = [f"Choose one of: {', '.join(allowed)}."]
+            else:
+                cleaned[name] = data[name]
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", fields=errors)
+    return cleaned
+
+
+def _regions(company: Company, region_ids: list[int] | None) -> list[Department]:
+    if not region_ids:
+        return []
+    if company.size != Size.LARGE:
+        raise ValidationError(
+            "Only large companies choose regions.", fields={"regions": ["Not applicable."]}
+        )
+    ids = {int(pk) for pk in region_ids}
+    found = list(company.departments.filter(kind=DepartmentKind.SALES, pk__in=ids))
+    if len(found) != len(ids):
+        raise ValidationError(
+            "Choose regions among the company's sales departments.",
+            fields={"regions": ["Unknown region."]},
+        )
+    return found
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    actor: Any,
+    kind: str,
+    title: str,
+    focus: str,
+    core_task: str,
+    directive: str,
+    horizon: str,
+    content: dict[str, Any] | None = None,
+    region_ids: list[int] | None = None,
+) -> Plan:
+    """Draft a new plan in the actor's company. Drafts may be incomplete."""
+    membership = membership_of(actor)
+    if membership is None or not has_company_perm(actor, membership.company, "draft_plans"):
+        raise Forbidden("Only planners draft plans.")
+    company = membership.company
+    header = _clean_header(
+        {
+            "kind": kind,
+            "title": title,
+            "focus": focus,
+            "core_task": core_task,
+            "directive": directive,
+            "horizon": horizon,
+        },
+        partial=False,
+    )
+    cleaned = content_clean(header["kind"], content or {}, complete=False)
+    regions = _regions(company, region_ids)
+    plan = Plan.objects.create(company=company, author=actor, content=cleaned, **header)
+    plan.regions.set(regions)
+    event_record(
+        company_id=company.pk,
+        plan_id=plan.pk,
+        action=Action.CREATE,
+        actor=actor,
+        to_status=plan.status,
+        data={"kind": plan.kind, "title": plan.title},
+    )
+    return plan
+
+
+def _lock_plan(plan_id: int) -> Plan:
+    plan = Plan.objects.select_for_update().filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFound()
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, actor: Any, plan: Plan, data: dict[str, Any]) -> Plan:
+    """Edit a draft, or a plan sent back for changes, by its author only."""
+    plan = _lock_plan(plan.pk)
+    if plan.author_id != getattr(actor, "pk", None):
+        raise Forbidden("Only the author edits a plan.")
+    if not plan.is_editable:
+        raise Conflict(
+            f"A plan that is {plan.get_status_display().lower()} cannot be edited; "
+            "its submitted revisions are frozen."
+        )
+    header = _clean_header(data, partial=True)
+    if "kind" in header and header["kind"] != plan.kind and plan.was_submitted:
+        raise ValidationError(
+            "The kind of a submitted plan cannot change.",
+            fields={"kind": ["Fixed after the first submission."]},
+        )
+    kind = header.get("kind", plan.kind)
+    changed: list[str] = []
+    if "content" in data:
+        content = content_clean(kind, data["content"], complete=False)
+    elif kind != plan.kind:
+        content = {}
+    else:
+        content = plan.content
+    if content != plan.content:
+        changed.append("content")
+        plan.content = content
+    if "region_ids" in data:
+        regions = _regions(plan.company, data["region_ids"])
+        if {r.pk for r in regions} != set(plan.regions.values_list("pk", flat=True)):
+            plan.regions.set(regions)
+            changed.append("regions")
+    for name, value in header.items():
+        if getattr(plan, name) != value:
+            setattr(plan, name, value)
+            changed.append(name)
+    if changed:
+        plan.save()
+        event_record(
+            company_id=plan.company_id,
+            plan_id=plan.pk,
+            action=Action.EDIT,
+            actor=actor,
+            from_status=plan.status,
+            to_status=plan.status,
+            revision=plan.revision_count or None,
+            data={"changed": sorted(changed)},
+        )
+    return plan
+
+
+def plan_freeze_revision(*, plan: Plan, actor: Any) -> PlanRevision:
+    """Freeze the plan's current text as its next revision. Runs inside the submit."""
+    content = content_clean(plan.kind, plan.content, complete=True)
+    payload = revision_payload(plan) | {"content": content}
+    number = plan.revision_count + 1
+    revision = PlanRevision.objects.create(
+        plan=plan,
+        number=number,
+        created_by=actor,
+        created_at=now(),
+        content_sha256=content_fingerprint(payload),
+        **payload,
+    )
+    plan.revision_count = number
+    return revision
+
+
+def plan_set_status(*, plan: Plan, status: str) -> str:
+    """Move the plan to ``status``; return the status it had. The caller writes the event."""
+    previous = plan.status
+    plan.status = status
+    if status in (Status.APPROVED, Status.REJECTED, Status.CANCELLED):
+        plan.finished_at = now()
+    plan.save()
+    return previous
+
+
+def decision_record(
+    *,
+    plan: Plan,
+    task_id: int,
+    step: str,
+    actor: Any,
+    outcome: str,
+    comment: str,
+    department: Department | None,
+) -> Decision:
+    revision = plan.revisions.get(number=plan.revision_count)
+    return Decision.objects.create(
+        plan=plan,
+        revision=revision,
+        task_id=task_id,
+        step=step,
+        department=department,
+        department_name=department.name if department else "",
+        actor=actor,
+        outcome=outcome,
+        comment=comment,
+        created_at=now(),
+    )

@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("workflows.urls")),
+    path("company/", include("apps.org.urls")),
+    path("api/", include("apps.api.urls")),
+]

@@ -1,0 +1,128 @@
+"""Reads of approval tasks and processes, scoped to what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from apps.core.errors import NotFound
+from apps.core.timeutils import now
+from apps.org.policy import Step
+from apps.plans.models import Plan
+from apps.plans.selectors import plan_list_for
+
+from .models import OPEN_STATUSES, ApprovalTask, PlanProcess
+
+
+def _tasks() -> QuerySet[ApprovalTask]:
+    return ApprovalTask.objects.filter(flow_task_type="HUMAN").select_related(
+        "owner", "deadline", "process__planprocess__plan__author"
+    )
+
+
+def task_access(*, user: Any, task_id: Any) -> ApprovalTask:
+    """A human task of a plan the user may see; anything else is not found."""
+    try:
+        task_id = int(task_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    visible_plans = plan_list_for(user=user).values("pk")
+    task = _tasks().filter(pk=task_id, process__planprocess__plan__in=visible_plans).first()
+    if task is None:
+        raise NotFound()
+    return task
+
+
+def process_access(*, user: Any, process_id: Any) -> PlanProcess:
+    try:
+        process_id = int(process_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    visible_plans = plan_list_for(user=user).values("pk")
+    process = PlanProcess.objects.filter(pk=process_id, plan__in=visible_plans).first()
+    if process is None:
+        raise NotFound()
+    return process
+
+
+def _overdue_first(queryset: QuerySet[ApprovalTask]) -> QuerySet[ApprovalTask]:
+    return queryset.annotate(
+        overdue_rank=Case(
+            When(deadline__due_at__lt=now(), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("overdue_rank", "deadline__due_at", "id")
+
+
+def task_inbox(*, user: Any) -> QuerySet[ApprovalTask]:
+    """Open tasks assigned to the user, overdue first."""
+    return _overdue_first(
+        _tasks().for_company_of(user).filter(owner=user, status__in=OPEN_STATUSES)
+    )
+
+
+def task_queue(*, user: Any) -> QuerySet[ApprovalTask]:
+    """Unclaimed tasks the user may claim, overdue first."""
+    return _overdue_first(
+        ApprovalTask.objects.user_queue(user)
+        .filter(status__in=OPEN_STATUSES)
+        .select_related("owner", "deadline", "process__planprocess__plan__author")
+    )
+
+
+def task_done(*, user: Any) -> QuerySet[ApprovalTask]:
+    return (
+        _tasks()
+        .for_company_of(user)
+        .filter(owner=user, finished__isnull=False)
+        .order_by("-finished", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class CurrentStep:
+    task: ApprovalTask
+    step: str
+    title: str
+    department: str
+    assignee: Any
+    candidates: str
+    due_at: datetime | None
+    overdue: bool
+
+
+def current_steps(*, plan: Plan) -> list[CurrentStep]:
+    """The plan's open human tasks: who may act next, and by when."""
+    tasks = _tasks().filter(
+        process__planprocess__plan=plan, status__in=OPEN_STATUSES
+    ).order_by("id")
+    moment = now()
+    steps = []
+    for task in tasks:
+        step = task.flow_task.step
+        department = task.data.get("department_name", "")
+        if step == Step.REVIEW:
+            candidates = f"reviewers of {department}"
+        elif step == Step.SIGN_OFF:
+            candidates = f"signers of {plan.company.name}"
+        else:
+            candidates = "the author"
+        deadline = getattr(task, "deadline", None)
+        due_at = deadline.due_at if deadline else None
+        steps.append(
+            CurrentStep(
+                task=task,
+                step=step,
+                title=Step.LABELS.get(step, step),
+                department=department,
+                assignee=task.owner,
+                candidates=candidates,
+                due_at=due_at,
+                overdue=bool(due_at and due_at < moment),
+            )
+        )
+    return steps
