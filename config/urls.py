@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("workflows.urls")),
     path("company/", include("apps.org.urls")),
     path("api/", include("apps.api.urls")),

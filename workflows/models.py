@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.db.models import Q
 from viewflow.workflow.managers import TaskQuerySet
 from viewflow.workflow.models import Process, Task
@@ -93,6 +94,12 @@ class ApprovalTask(Task):
     @property
     def step(self) -> str:
         return getattr(self.flow_task, "step", "")
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open and past its deadline."""
+        deadline = getattr(self, "deadline", None)
+        return bool(self.finished is None and deadline and deadline.due_at < timezone.now())
 
 
 class TaskDeadline(models.Model):

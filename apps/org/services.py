@@ -6,6 +6,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm
 
@@ -265,7 +267,48 @@ __all__ = [
     "company_update",
     "department_create",
     "department_delete",
+    "member_create",
     "member_save",
     "member_remove",
     "membership_sync_permissions",
 ]
+
+
+@transaction.atomic
+def member_create(
+    *,
+    actor: Any,
+    company: Company,
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    password: str,
+    department: Department | None,
+    roles: set[str],
+    title: str = "",
+) -> Membership:
+    """Create a person's account and add them to the company in one step."""
+    _require_admin(actor, company)
+    username = (username or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not username:
+        errors["username"] = ["Required."]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = ["That username is taken."]
+    try:
+        validate_password(password, User(username=username, email=email))
+    except DjangoValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", fields=errors)
+    user = User.objects.create_user(
+        username=username,
+        email=email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    return member_save(
+        actor=actor, company=company, user=user, department=department, roles=roles, title=title
+    )

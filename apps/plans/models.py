@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from apps.org.policy import Outcome, Step
+
 from .kinds import KIND_CHOICES
 
 
@@ -135,13 +137,13 @@ class Decision(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="decisions")
     revision = models.ForeignKey(PlanRevision, on_delete=models.PROTECT, related_name="decisions")
     task_id = models.BigIntegerField(unique=True)
-    step = models.CharField(max_length=16)
+    step = models.CharField(max_length=16, choices=list(Step.LABELS.items()))
     department = models.ForeignKey(
         "org.Department", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     department_name = models.CharField(max_length=120, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    outcome = models.CharField(max_length=24)
+    outcome = models.CharField(max_length=24, choices=list(Outcome.LABELS.items()))
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
