@@ -22,16 +22,16 @@ def review_departments(process: Any) -> list[dict]:
 
 def review_round_closed(process: Any) -> bool:
     """A request for changes, or a binding rejection, closes the other open reviews."""
-    return _round(process, Step.REVIEW).filter(
-        outcome__in=[Outcome.REQUEST_CHANGES, Outcome.REJECT]
-    ).exists()
+    return (
+        _round(process, Step.REVIEW)
+        .filter(outcome__in=[Outcome.REQUEST_CHANGES, Outcome.REJECT])
+        .exists()
+    )
 
 
 def review_rejected(process: Any) -> bool:
     route = Route.from_dict(process.plan.route)
-    return route.is_binding and _round(process, Step.REVIEW).filter(
-        outcome=Outcome.REJECT
-    ).exists()
+    return route.is_binding and _round(process, Step.REVIEW).filter(outcome=Outcome.REJECT).exists()
 
 
 def review_wants_changes(process: Any) -> bool:

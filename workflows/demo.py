@@ -35,12 +35,30 @@ COMPANIES = {
         Size.SMALL,
         [("Marketing & Sales", DepartmentKind.COMBINED, "")],
         [
-            Person("lotus.planner", "Lina", "Ho", "Marketing & Sales",
-                   (Role.PLANNER, Role.REVIEWER), "Marketing planner"),
-            Person("lotus.seller", "Sam", "Lee", "Marketing & Sales",
-                   (Role.PLANNER, Role.REVIEWER), "Sales representative"),
-            Person("lotus.head", "Hana", "Lotus", "Marketing & Sales",
-                   (Role.SIGNER, Role.ADMIN), "Head of marketing and sales"),
+            Person(
+                "lotus.planner",
+                "Lina",
+                "Ho",
+                "Marketing & Sales",
+                (Role.PLANNER, Role.REVIEWER),
+                "Marketing planner",
+            ),
+            Person(
+                "lotus.seller",
+                "Sam",
+                "Lee",
+                "Marketing & Sales",
+                (Role.PLANNER, Role.REVIEWER),
+                "Sales representative",
+            ),
+            Person(
+                "lotus.head",
+                "Hana",
+                "Lotus",
+                "Marketing & Sales",
+                (Role.SIGNER, Role.ADMIN),
+                "Head of marketing and sales",
+            ),
             Person("lotus.auditor", "Ada", "Audit", None, (Role.AUDITOR,), "Auditor"),
         ],
     ),
@@ -53,11 +71,18 @@ COMPANIES = {
             ("Management", DepartmentKind.MANAGEMENT, ""),
         ],
         [
-            Person("maple.planner", "Mia", "Park", "Marketing", (Role.PLANNER,),
-                   "Marketing planner"),
+            Person(
+                "maple.planner", "Mia", "Park", "Marketing", (Role.PLANNER,), "Marketing planner"
+            ),
             Person("maple.sales", "Sean", "Ortiz", "Sales", (Role.REVIEWER,), "Sales reviewer"),
-            Person("maple.gm", "Grace", "Maple", "Management", (Role.SIGNER, Role.ADMIN),
-                   "General manager"),
+            Person(
+                "maple.gm",
+                "Grace",
+                "Maple",
+                "Management",
+                (Role.SIGNER, Role.ADMIN),
+                "General manager",
+            ),
             Person("maple.salesdir", "Dan", "Reyes", "Sales", (Role.SIGNER,), "Sales director"),
             Person("maple.auditor", "Alex", "Stone", None, (Role.AUDITOR,), "Auditor"),
         ],
@@ -71,14 +96,38 @@ COMPANIES = {
             ("Western Sales", DepartmentKind.SALES, "West"),
         ],
         [
-            Person("north.planner", "Nora", "Vale", "Marketing Centre", (Role.PLANNER,),
-                   "Marketing planner"),
-            Person("north.sales.east", "Ethan", "Wu", "Eastern Sales", (Role.REVIEWER,),
-                   "Regional sales manager, East"),
-            Person("north.sales.west", "Wendy", "Cruz", "Western Sales", (Role.REVIEWER,),
-                   "Regional sales manager, West"),
-            Person("north.director", "Dora", "North", "Marketing Centre",
-                   (Role.SIGNER, Role.ADMIN), "Marketing director"),
+            Person(
+                "north.planner",
+                "Nora",
+                "Vale",
+                "Marketing Centre",
+                (Role.PLANNER,),
+                "Marketing planner",
+            ),
+            Person(
+                "north.sales.east",
+                "Ethan",
+                "Wu",
+                "Eastern Sales",
+                (Role.REVIEWER,),
+                "Regional sales manager, East",
+            ),
+            Person(
+                "north.sales.west",
+                "Wendy",
+                "Cruz",
+                "Western Sales",
+                (Role.REVIEWER,),
+                "Regional sales manager, West",
+            ),
+            Person(
+                "north.director",
+                "Dora",
+                "North",
+                "Marketing Centre",
+                (Role.SIGNER, Role.ADMIN),
+                "Marketing director",
+            ),
             Person("north.auditor", "Otto", "Berg", None, (Role.AUDITOR,), "Auditor"),
         ],
     ),
@@ -164,12 +213,18 @@ def _decide(plan: Plan, username: str, outcome: str, comment: str = "") -> None:
 
 
 PROMO_HEADER = dict(
-    kind="promotional", focus="channels", core_task="market_share",
-    directive="mandatory", horizon="short_term",
+    kind="promotional",
+    focus="channels",
+    core_task="market_share",
+    directive="mandatory",
+    horizon="short_term",
 )
 BRAND_HEADER = dict(
-    kind="brand", focus="promotion", core_task="brand_building",
-    directive="guiding", horizon="long_term",
+    kind="brand",
+    focus="promotion",
+    core_task="brand_building",
+    directive="guiding",
+    horizon="long_term",
 )
 
 
@@ -184,20 +239,30 @@ def seed_demo() -> list[str]:
     companies = {slug: _company(slug) for slug in COMPANIES}
 
     maple = companies["maple"]
-    plan = _plan(maple, "maple.planner", "Autumn coats national promotion", content=PROMO,
-                 **PROMO_HEADER)
+    plan = _plan(
+        maple, "maple.planner", "Autumn coats national promotion", content=PROMO, **PROMO_HEADER
+    )
     if plan:
         approvals.plan_submit(actor=plan.author, plan_id=plan.pk)
         created.append(plan.title)
     plan = _plan(maple, "maple.planner", "Brand refresh 2027", content=BRAND, **BRAND_HEADER)
     if plan:
         approvals.plan_submit(actor=plan.author, plan_id=plan.pk)
-        _decide(plan, "maple.sales", "raise_concerns",
-                "Store staff need training material before the launch.")
+        _decide(
+            plan,
+            "maple.sales",
+            "raise_concerns",
+            "Store staff need training material before the launch.",
+        )
         _decide(plan, "maple.gm", "approve", "Go ahead; plan the staff training.")
         created.append(plan.title)
-    plan = _plan(maple, "maple.planner", "Winter clearance (draft)",
-                 content={"regions": "North", "budget": "15000"}, **PROMO_HEADER)
+    plan = _plan(
+        maple,
+        "maple.planner",
+        "Winter clearance (draft)",
+        content={"regions": "North", "budget": "15000"},
+        **PROMO_HEADER,
+    )
     if plan:
         created.append(plan.title)
 
@@ -205,13 +270,11 @@ def seed_demo() -> list[str]:
     plan = _plan(lotus, "lotus.planner", "Spring knitwear fair", content=PROMO, **PROMO_HEADER)
     if plan:
         approvals.plan_submit(actor=plan.author, plan_id=plan.pk)
-        _decide(plan, "lotus.seller", "request_changes",
-                "Add the leaflets for the two new stores.")
+        _decide(plan, "lotus.seller", "request_changes", "Add the leaflets for the two new stores.")
         created.append(plan.title)
 
     north = companies["north"]
-    plan = _plan(north, "north.planner", "Northstar summer campaign", content=PROMO,
-                 **PROMO_HEADER)
+    plan = _plan(north, "north.planner", "Northstar summer campaign", content=PROMO, **PROMO_HEADER)
     if plan:
         approvals.plan_submit(actor=plan.author, plan_id=plan.pk)
         _decide(plan, "north.sales.east", "approve", "East is ready.")

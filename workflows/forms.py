@@ -66,7 +66,7 @@ class PlanForm(forms.Form):
             name: data[name] for name in ("title", "focus", "core_task", "directive", "horizon")
         }
         result["content"] = {
-            name[len(CONTENT_PREFIX):]: data.get(name) or ""
+            name[len(CONTENT_PREFIX) :]: data.get(name) or ""
             for name in self.fields
             if name.startswith(CONTENT_PREFIX)
         }
@@ -75,8 +75,7 @@ class PlanForm(forms.Form):
         return result
 
     def show_error(self, error: DomainError) -> None:
-        """Put a service's field errors next to the fields they belong to."""
-        placed = False
+        """Say what went wrong, and put field errors next to the fields they belong to."""
         for key, messages in error.fields.items():
             name = CONTENT_PREFIX + key.split(".", 1)[1] if key.startswith("content.") else key
             if key == "region_ids":
@@ -84,9 +83,7 @@ class PlanForm(forms.Form):
             if name in self.fields:
                 for message in messages:
                     self.add_error(name, message)
-                placed = True
-        if not placed or not error.fields:
-            self.add_error(None, error.message)
+        self.add_error(None, error.message)
 
 
 def plan_initial(plan: Any) -> dict[str, Any]:
@@ -116,11 +113,8 @@ class DecisionForm(forms.Form):
         self.fields["outcome"].choices = [(o, Outcome.LABELS[o]) for o in outcomes]
 
     def show_error(self, error: DomainError) -> None:
-        placed = False
+        self.add_error(None, error.message)
         for key, messages in error.fields.items():
             if key in self.fields:
                 for message in messages:
                     self.add_error(key, message)
-                placed = True
-        if not placed:
-            self.add_error(None, error.message)

@@ -16,8 +16,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
-from django.views import View
 from django.urls import URLPattern, URLResolver
+from django.views import View
 from viewflow.urls import Site
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import (
@@ -44,9 +44,11 @@ class ScopedProcessListView(DashboardProcessListView):
 class ScopedTaskListView(DashboardTaskListView):
     @property
     def queryset(self):
-        return ApprovalTask.objects.filter(
-            process__flow_class=self.flow_class
-        ).for_company_of(self.request.user).select_related("process")
+        return (
+            ApprovalTask.objects.filter(process__flow_class=self.flow_class)
+            .for_company_of(self.request.user)
+            .select_related("process")
+        )
 
 
 class ScopedProcessDetailView(DetailProcessView):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 from django.db.models import Q
+from django.utils import timezone
 from viewflow.workflow.managers import TaskQuerySet
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS

@@ -37,9 +37,7 @@ class ApprovalStep(flow.View):
         self.unassign_view_class = node_views.ReleaseTaskView
 
     def calc_owner_permission(self, activation: Activation) -> str | None:
-        return {Step.REVIEW: "org.review_plans", Step.SIGN_OFF: "org.sign_off_plans"}.get(
-            self.step
-        )
+        return {Step.REVIEW: "org.review_plans", Step.SIGN_OFF: "org.sign_off_plans"}.get(self.step)
 
     def calc_owner_permission_obj(self, activation: Activation) -> Any:
         if self.step == Step.REVIEW:

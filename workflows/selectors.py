@@ -97,9 +97,9 @@ class CurrentStep:
 
 def current_steps(*, plan: Plan) -> list[CurrentStep]:
     """The plan's open human tasks: who may act next, and by when."""
-    tasks = _tasks().filter(
-        process__planprocess__plan=plan, status__in=OPEN_STATUSES
-    ).order_by("id")
+    tasks = (
+        _tasks().filter(process__planprocess__plan=plan, status__in=OPEN_STATUSES).order_by("id")
+    )
     moment = now()
     steps = []
     for task in tasks:

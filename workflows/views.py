@@ -94,8 +94,12 @@ def plan_list(request):
     return render(
         request,
         "plans/list.html",
-        {"page": page, "statuses": Status.choices, "kinds": KIND_CHOICES,
-         "filters": {"status": status, "kind": kind, "q": query}},
+        {
+            "page": page,
+            "statuses": Status.choices,
+            "kinds": KIND_CHOICES,
+            "filters": {"status": status, "kind": kind, "q": query},
+        },
     )
 
 
@@ -103,11 +107,13 @@ def _save_plan(request, form, plan=None):
     """Create or update through the service; then submit if the user asked to."""
     try:
         if plan is None:
-            plan = plan_services.plan_create(actor=request.user, kind=form.kind,
-                                             **form.service_data())
+            plan = plan_services.plan_create(
+                actor=request.user, kind=form.kind, **form.service_data()
+            )
         else:
-            plan = plan_services.plan_update(actor=request.user, plan=plan,
-                                             data=form.service_data())
+            plan = plan_services.plan_update(
+                actor=request.user, plan=plan, data=form.service_data()
+            )
     except DomainError as error:
         form.show_error(error)
         return None
@@ -135,27 +141,39 @@ def plan_create(request):
         plan = _save_plan(request, form)
         if plan is not None:
             return redirect("plan-detail", plan_id=plan.pk)
-    return render(request, "plans/form.html", {"form": form, "kind": kind,
-                                               "kind_label": KINDS[kind][0]})
+    return render(
+        request, "plans/form.html", {"form": form, "kind": kind, "kind_label": KINDS[kind][0]}
+    )
 
 
 @login_required
 def plan_edit(request, plan_id):
     plan = _plan_or_404(request.user, plan_id)
     if plan.author_id != request.user.pk or not plan.is_editable:
-        messages.error(request, "Only the author edits a plan, and only while it is a draft "
-                                "or sent back for changes.")
+        messages.error(
+            request,
+            "Only the author edits a plan, and only while it is a draft or sent back for changes.",
+        )
         return redirect("plan-detail", plan_id=plan.pk)
-    form = PlanForm(request.POST or None, kind=plan.kind, company=plan.company,
-                    initial=plan_initial(plan))
+    form = PlanForm(
+        request.POST or None, kind=plan.kind, company=plan.company, initial=plan_initial(plan)
+    )
     if request.method == "POST" and form.is_valid():
         saved = _save_plan(request, form, plan)
         if saved is not None:
             return redirect("plan-detail", plan_id=plan.pk)
     requests = decision_list(plan=plan).filter(revision__number=plan.revision_count)
-    return render(request, "plans/form.html", {"form": form, "plan": plan, "kind": plan.kind,
-                                               "kind_label": KINDS[plan.kind][0],
-                                               "requests": requests})
+    return render(
+        request,
+        "plans/form.html",
+        {
+            "form": form,
+            "plan": plan,
+            "kind": plan.kind,
+            "kind_label": KINDS[plan.kind][0],
+            "requests": requests,
+        },
+    )
 
 
 @login_required
@@ -192,13 +210,24 @@ def revision_compare(request, plan_id, number):
     try:
         new = revision_get(plan=plan, number=number)
         against = request.GET.get("against")
-        old = revision_get(plan=plan, number=against) if against else (
-            revision_get(plan=plan, number=new.number - 1) if new.number > 1 else None)
+        old = (
+            revision_get(plan=plan, number=against)
+            if against
+            else (revision_get(plan=plan, number=new.number - 1) if new.number > 1 else None)
+        )
     except NotFound:
         raise Http404("Not found.") from None
-    return render(request, "plans/diff.html", {
-        "plan": plan, "new": new, "old": old, "changes": revision_diff(old, new),
-        "revisions": revision_list(plan=plan)})
+    return render(
+        request,
+        "plans/diff.html",
+        {
+            "plan": plan,
+            "new": new,
+            "old": old,
+            "changes": revision_diff(old, new),
+            "revisions": revision_list(plan=plan),
+        },
+    )
 
 
 def _act(request, action, success, **kwargs):
@@ -223,8 +252,13 @@ def plan_submit(request, plan_id):
 @login_required
 @require_POST
 def plan_cancel(request, plan_id):
-    _act(request, services.plan_cancel, "The plan is cancelled.", plan_id=plan_id,
-         comment=request.POST.get("comment", ""))
+    _act(
+        request,
+        services.plan_cancel,
+        "The plan is cancelled.",
+        plan_id=plan_id,
+        comment=request.POST.get("comment", ""),
+    )
     return redirect("plan-detail", plan_id=plan_id)
 
 
@@ -246,14 +280,18 @@ def task_detail(request, task_id):
     if task.flow_task.step == Step.REVISE and task.owner_id == request.user.pk:
         return redirect("plan-edit", plan_id=plan.pk)
     route = Route.from_dict(plan.route)
-    form = DecisionForm(request.POST or None,
-                        outcomes=outcomes_for(step=task.flow_task.step,
-                                              sales_review=route.sales_review))
+    form = DecisionForm(
+        request.POST or None,
+        outcomes=outcomes_for(step=task.flow_task.step, sales_review=route.sales_review),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.task_decide(actor=request.user, task_id=task.pk,
-                                 outcome=form.cleaned_data["outcome"],
-                                 comment=form.cleaned_data["comment"])
+            services.task_decide(
+                actor=request.user,
+                task_id=task.pk,
+                outcome=form.cleaned_data["outcome"],
+                comment=form.cleaned_data["comment"],
+            )
         except NotFound:
             raise Http404("Not found.") from None
         except DomainError as error:
@@ -264,15 +302,23 @@ def task_detail(request, task_id):
     revisions = list(revision_list(plan=plan))
     latest = revisions[-1] if revisions else None
     previous = revisions[-2] if len(revisions) > 1 else None
-    return render(request, "tasks/detail.html", {
-        "task": task, "plan": plan, "route": route, "form": form,
-        "rows": content_rows(latest) if latest else [],
-        "latest": latest, "previous": previous,
-        "changes": revision_diff(previous, latest) if previous else [],
-        "decisions": decision_list(plan=plan),
-        "may_act": task_may_act(request.user, task),
-        "is_open": task.finished is None and task.status != "CANCELED",
-    })
+    return render(
+        request,
+        "tasks/detail.html",
+        {
+            "task": task,
+            "plan": plan,
+            "route": route,
+            "form": form,
+            "rows": content_rows(latest) if latest else [],
+            "latest": latest,
+            "previous": previous,
+            "changes": revision_diff(previous, latest) if previous else [],
+            "decisions": decision_list(plan=plan),
+            "may_act": task_may_act(request.user, task),
+            "is_open": task.finished is None and task.status != "CANCELED",
+        },
+    )
 
 
 @login_required
