@@ -1,0 +1,132 @@
+"""The README's tour, clicked through in a real Chromium (Debian's) driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from apps.plans.models import Plan, Status
+from workflows.demo import DEMO_PASSWORD, seed_demo
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason="Debian's chromium is not installed (make test installs it when run as root)",
+    ),
+]
+SHOTS = Path(os.environ.get("GREENLIGHT_SCREENSHOTS", "/tmp/greenlight-screens"))
+
+
+@pytest.fixture
+def page(live_server, transactional_db, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test itself
+    # makes are synchronous and safe here.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    seed_demo()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def log_in(page, username):
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def shoot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_tour_from_draft_through_rework_to_sign_off(page):
+    log_in(page, "maple.planner")
+    page.click("text=Draft a plan")
+    page.click("text=Draft a promotional plan")
+    page.fill("#id_title", "Browser tour promotion")
+    page.select_option("#id_focus", "channels")
+    page.select_option("#id_core_task", "market_share")
+    page.select_option("#id_directive", "mandatory")
+    page.select_option("#id_horizon", "short_term")
+    page.fill("#id_c_campaign_start", "2027-06-01")
+    page.fill("#id_c_campaign_end", "2027-06-30")
+    page.fill("#id_c_regions", "All regions")
+    page.fill("#id_c_channels", "Own shops")
+    page.fill("#id_c_budget", "not a number")
+    page.click("button[name=submit]")
+    assert page.locator("text=Enter a number.").is_visible()
+    assert page.input_value("#id_c_regions") == "All regions"  # nothing typed is lost
+    page.fill("#id_c_budget", "30000")
+    page.click("button[name=submit]")
+    page.wait_for_selector("text=Submitted for review.")
+    plan = Plan.objects.get(title="Browser tour promotion")
+    assert plan.status == Status.IN_REVIEW
+
+    log_in(page, "maple.sales")
+    page.click("text=Browser tour promotion >> xpath=ancestor::tr >> a >> nth=0")
+    page.click("text=Claim this task")
+    page.check("input[value=request_changes]")
+    page.click("text=Record decision")
+    assert page.locator("text=A comment is required to request changes.").is_visible()
+    page.check("input[value=request_changes]")
+    page.fill("#id_comment", "Add the outlet stores, please.")
+    page.click("text=Record decision")
+    page.wait_for_selector("text=Your decision is recorded.")
+
+    log_in(page, "maple.planner")
+    page.click("text=Browser tour promotion")
+    page.click("text=Edit")
+    assert page.locator("text=Add the outlet stores, please.").is_visible()
+    page.fill("#id_c_regions", "All regions and outlets")
+    page.click("button[name=submit]")
+    page.wait_for_selector("text=Submitted for review.")
+
+    log_in(page, "maple.sales")
+    page.click("text=Browser tour promotion >> xpath=ancestor::tr >> a >> nth=0")
+    page.click("text=Claim this task")
+    assert page.locator("text=What changed since revision 1").is_visible()
+    shoot(page, "review-with-diff")
+    page.check("input[value=approve]")
+    page.click("text=Record decision")
+    page.wait_for_selector("text=Your decision is recorded.")
+
+    log_in(page, "maple.gm")
+    page.click("text=Browser tour promotion >> xpath=ancestor::tr >> a >> nth=0")
+    page.click("text=Claim this task")
+    page.check("input[value=approve]")
+    page.fill("#id_comment", "Signed.")
+    page.click("text=Record decision")
+    page.wait_for_selector("text=Your decision is recorded.")
+    assert page.locator(".badge.approved").first.is_visible()
+    shoot(page, "approved-plan")
+    plan.refresh_from_db()
+    assert plan.status == Status.APPROVED and plan.revision_count == 2
+
+    page.goto(f"/workflow/planapproval/{plan.process.pk}/chart/")
+    assert page.locator("svg").first.is_visible()
