@@ -24,6 +24,7 @@ from apps.plans import services as plan_services
 from apps.plans.models import Plan, Status
 from apps.plans.selectors import plan_access, revision_diff
 
+from . import notifications
 from .flows import PlanApprovalFlow
 from .models import OPEN_STATUSES, ApprovalTask, PlanProcess
 from .policy import task_may_act
@@ -85,13 +86,19 @@ def _sync_status(plan: Plan, process: PlanProcess) -> tuple[str, str]:
 def plan_submit(*, actor: Any, plan_id: int) -> Plan:
     """Submit a draft (starts the approval) or resubmit after a request for changes."""
     plan = plan_access(user=actor, plan_id=plan_id)
-    plan = _lock_plan(plan.pk)
     if plan.author_id != actor.pk:
         raise Forbidden("Only the author submits a plan.")
-    if plan.status == Status.DRAFT:
-        return _first_submit(actor, plan)
-    if plan.status == Status.CHANGES_REQUESTED:
-        return _resubmit(actor, plan)
+    process = PlanProcess.objects.filter(plan=plan).first()
+    if process is None:
+        plan = _lock_plan(plan.pk)
+        if plan.status == Status.DRAFT:
+            return _first_submit(actor, plan)
+    else:
+        # the process lock first, then the plan row: the order every service takes them in
+        with _locked(process.pk):
+            plan = _lock_plan(plan.pk)
+            if plan.status == Status.CHANGES_REQUESTED:
+                return _resubmit(actor, plan, process)
     raise Conflict(f"The plan is {plan.get_status_display().lower()}; it cannot be submitted.")
 
 
@@ -127,32 +134,28 @@ def _first_submit(actor: Any, plan: Plan) -> Plan:
     return plan
 
 
-def _resubmit(actor: Any, plan: Plan) -> Plan:
-    process = plan.process
-    with _locked(process.pk):
-        task = (
-            ApprovalTask.objects.filter(
-                process=process, flow_task=PlanApprovalFlow.revise, status__in=OPEN_STATUSES
-            )
-            .order_by("-id")
-            .first()
+def _resubmit(actor: Any, plan: Plan, process: PlanProcess) -> Plan:
+    task = (
+        ApprovalTask.objects.filter(
+            process=process, flow_task=PlanApprovalFlow.revise, status__in=OPEN_STATUSES
         )
-        if task is None:
-            raise Conflict("There is no open request for changes on this plan.")
-        previous = plan.revisions.get(number=plan.revision_count)
-        revision = plan_services.plan_freeze_revision(plan=plan, actor=actor)
-        plan.save()
-        changes = revision_diff(previous, revision)
-        if task.owner_id is None:
-            task.owner = actor
-        task.data["revision"] = revision.number
-        task.save()
-        activation = task.flow_task.activation_class(task)
-        if task.status == STATUS.NEW:
-            activation.assign(actor)
-        activation.start(None)
-        activation.execute()
-        before, after = _sync_status(plan, process)
+        .order_by("-id")
+        .first()
+    )
+    if task is None:
+        raise Conflict("There is no open request for changes on this plan.")
+    previous = plan.revisions.get(number=plan.revision_count)
+    revision = plan_services.plan_freeze_revision(plan=plan, actor=actor)
+    plan.save()
+    changes = revision_diff(previous, revision)
+    task.data["revision"] = revision.number
+    task.save()
+    activation = task.flow_task.activation_class(task)
+    if task.status == STATUS.NEW:
+        activation.assign(actor)
+    activation.start(None)
+    activation.execute()
+    before, after = _sync_status(plan, process)
     event_record(
         company_id=plan.company_id,
         plan_id=plan.pk,
@@ -214,6 +217,7 @@ def task_release(*, actor: Any, task_id: Any) -> ApprovalTask:
             raise Conflict("A revision stays with the plan's author.")
         task.flow_task.activation_class(task).unassign()
         _step_event(actor, plan, task, Action.RELEASE)
+        notifications.task_released(task)
     return task
 
 
@@ -318,6 +322,7 @@ def task_decide(*, actor: Any, task_id: Any, outcome: str, comment: str = "") ->
             },
         )
         _record_closed(plan, siblings, decision)
+        notifications.plan_decided(decision=decision, status=after)
     return _refetch(task.pk)
 
 
