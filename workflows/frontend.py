@@ -16,9 +16,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 from django.views import View
-from viewflow.urls import Site
+from django.views.generic import RedirectView
+from viewflow.urls import Application, Site
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow.views import (
     DashboardProcessListView,
@@ -127,7 +128,22 @@ def guard_patterns(patterns):
     return kept
 
 
+class BackToGreenlight(Application):
+    """A menu entry from viewflow's frontend back to Greenlight's own pages."""
+
+    app_name = "greenlight"
+    title = "Plans and tasks"
+    icon = "home"
+
+    @property
+    def index_path(self):
+        return path("", RedirectView.as_view(url="/"), name="index")
+
+
 site = Site(
     title="Greenlight",
-    viewsets=[PlanApprovalViewset(PlanApprovalFlow, icon="approval", title="Plan approvals")],
+    viewsets=[
+        PlanApprovalViewset(PlanApprovalFlow, icon="approval", title="Plan approvals"),
+        BackToGreenlight(),
+    ],
 )
