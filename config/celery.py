@@ -1,4 +1,9 @@
-"""The Celery application, configured from Django's settings (``CELERY_*``)."""
+"""The Celery application, configured from Django's settings (``CELERY_*``).
+
+The beat schedule lives here. Run exactly one ``celery beat`` per deployment:
+two would queue every scan twice. That would do no harm (each reminder and
+escalation is claimed once in the database) but doubles the work for nothing.
+"""
 
 import os
 
@@ -9,3 +14,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 app = Celery("greenlight")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+SCAN_EVERY = 300.0  # seconds
+
+app.conf.beat_schedule = {
+    "scan-deadlines": {
+        "task": "workflows.tasks.scan_deadlines",
+        "schedule": SCAN_EVERY,
+        # A scan nobody ran in time is dropped: the next one sees the same deadlines.
+        "options": {"expires": SCAN_EVERY * 0.9},
+    },
+}

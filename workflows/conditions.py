@@ -8,6 +8,7 @@ from apps.core.timeutils import add_working_days
 from apps.org.policy import Outcome, Route, Step
 from apps.plans.selectors import decisions_on_revision
 
+from . import notifications
 from .models import TaskDeadline
 
 
@@ -54,3 +55,4 @@ def task_created(task: Any) -> None:
         company_id=plan.company_id,
         due_at=add_working_days(task.created, days),
     )
+    notifications.task_created(task)

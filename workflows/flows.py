@@ -6,11 +6,12 @@ frozen route says how many departments review and whether their review binds.
 """
 
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
 from apps.org.policy import Step
 
 from . import conditions, node_views
+from .lock import process_row_lock
 from .models import ApprovalTask, PlanProcess
 from .nodes import ApprovalStep, ReviewSplit
 
@@ -24,7 +25,8 @@ class PlanApprovalFlow(flow.Flow):
 
     process_class = PlanProcess
     task_class = ApprovalTask
-    lock_impl = lock.select_for_update_lock
+    # viewflow's select_for_update_lock fails inside a service's transaction: see .lock
+    lock_impl = process_row_lock
 
     start = (
         flow.StartHandle(this.start_process)

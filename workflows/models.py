@@ -75,6 +75,10 @@ class ApprovalTaskQuerySet(TaskQuerySet):
     def user_archive(self, user: Any, flow_class: Any = None) -> ApprovalTaskQuerySet:
         return super().user_archive(user, flow_class).for_company_of(user)
 
+    def filter_available(self, flow_classes, user):
+        """What viewflow's process dashboard lists: the user's company only."""
+        return super().filter_available(flow_classes, user).for_company_of(user)
+
     def inbox(self, flow_classes, user):
         return super().inbox(flow_classes, user).for_company_of(user)
 

@@ -22,6 +22,8 @@ urlpatterns = [
     path("tasks/<int:task_id>/", views.task_detail, name="task-detail"),
     path("tasks/<int:task_id>/claim/", views.task_claim, name="task-claim"),
     path("tasks/<int:task_id>/release/", views.task_release, name="task-release"),
+    path("audit/", include("workflows.audit_urls")),
+    path("notifications/", include("workflows.notification_urls")),
     path(
         "workflow/",
         include((guard_patterns(site_patterns), site_app_name), namespace=site_namespace),

@@ -296,6 +296,9 @@ def task_detail(request, task_id):
             raise Http404("Not found.") from None
         except DomainError as error:
             form.show_error(error)
+            # Someone may have acted meanwhile: show the task as it is now, not as it was.
+            task = _task_or_404(request.user, task.pk)
+            plan = task.process.planprocess.plan
         else:
             messages.success(request, "Your decision is recorded.")
             return redirect("plan-detail", plan_id=plan.pk)

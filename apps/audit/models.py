@@ -3,9 +3,17 @@
 Events refer to companies, plans, tasks and users by id, not by foreign key:
 the trail outlives what it records, and deleting a plan or a user must never
 delete or rewrite its history.
+
+Each company's events form a hash chain (see ``chain``); ``ChainHead`` holds
+the latest link of each chain and its row lock serialises appends. The
+database refuses UPDATE and DELETE on events (triggers, see ``guard``); the
+model refuses them too, so that a mistake fails in Python before it reaches
+the database.
 """
 
 from django.db import models
+
+from .chain import GENESIS
 
 
 class Action(models.TextChoices):
@@ -29,6 +37,18 @@ class Action(models.TextChoices):
     ORG_CHANGE = "org_change", "Organisation changed"
 
 
+class AppendOnlyError(RuntimeError):
+    """Somebody tried to change or delete a recorded event."""
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events are append-only; they are never updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events are append-only; they are never deleted.")
+
+
 class Event(models.Model):
     """One thing that happened, written in the same transaction as the change itself."""
 
@@ -45,14 +65,51 @@ class Event(models.Model):
     revision = models.PositiveIntegerField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
+    seq = models.PositiveBigIntegerField(
+        editable=False, help_text="Position in the company's chain."
+    )
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False, db_index=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["company_id", "id"])]
+        constraints = [
+            # A second event at the same position would fork the chain.
+            models.UniqueConstraint(fields=["company_id", "seq"], name="audit_event_seq_unique")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} on plan {self.plan_id} by {self.actor_name or 'system'}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events are append-only; they are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events are append-only; they are never deleted.")
+
     @property
     def action_label(self) -> str:
         return Action(self.action).label if self.action in Action.values else self.action
+
+
+class ChainHead(models.Model):
+    """The latest link of one company's chain.
+
+    Appending an event locks this row (SELECT ... FOR UPDATE), so two actions
+    of the same company cannot both attach to the same predecessor. It is also
+    the anchor that shows events removed from the end of the chain; the
+    database lets it move forward only.
+    """
+
+    company_id = models.BigIntegerField(primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"company {self.company_id} at seq {self.seq}"

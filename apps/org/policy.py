@@ -79,7 +79,9 @@ def lead_for(*, core_task: str, focus: str) -> Lead:
     lean = LEAN_BY_FOCUS[focus]
     task_label = core_task.replace("_", " ")
     if lead == lean:
-        reason = f"{lead.title()} leads: the core task ({task_label}) and the focus ({focus}) agree."
+        reason = (
+            f"{lead.title()} leads: the core task ({task_label}) and the focus ({focus}) agree."
+        )
     else:
         reason = (
             f"{lead.title()} leads: the core task ({task_label}) is the company's current task "

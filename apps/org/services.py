@@ -10,10 +10,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from apps.audit.models import Action
 from apps.audit.services import event_record
-from apps.core.errors import Forbidden, ValidationError
+from apps.core.errors import Conflict, Forbidden, ValidationError
 
 from . import roles as role_map
 from .models import (
@@ -125,9 +127,24 @@ def department_create(
 
 @transaction.atomic
 def department_delete(*, actor: Any, department: Department) -> None:
-    """Delete a department; its object permissions go with it (foreign-key tables)."""
+    """Delete a department; its object permissions go with it (foreign-key tables).
+
+    Not while a review waits for it: viewflow records the task's right to act as
+    ``org.review_plans`` on this department's id, as text. The review could not be
+    finished by anyone, and a department that got the same id later would inherit it.
+    """
     company = department.company
     _require_admin(actor, company)
+    waiting = Task.objects.filter(
+        owner_permission="org.review_plans",
+        owner_permission_obj_pk=str(department.pk),
+        status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
+    )
+    if waiting.exists():
+        raise Conflict(
+            f"Reviews are waiting for {department.name}: finish them, or cancel their plans, "
+            "before deleting it."
+        )
     name = department.name
     department.delete()
     _org_event(actor=actor, company=company, what="department_deleted", data={"department": name})

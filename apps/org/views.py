@@ -28,18 +28,23 @@ def _company(request):
 @login_required
 def company_home(request):
     company = _company(request)
-    return render(request, "org/company.html", {
-        "company": company,
-        "members": selectors.member_list(company=company),
-        "departments": selectors.department_list(company=company),
-    })
+    return render(
+        request,
+        "org/company.html",
+        {
+            "company": company,
+            "members": selectors.member_list(company=company),
+            "departments": selectors.department_list(company=company),
+        },
+    )
 
 
 @login_required
 def company_settings(request):
     company = _company(request)
-    initial = {f: getattr(company, f) for f in ("size", "review_days", "signoff_days",
-                                                "revision_days")}
+    initial = {
+        f: getattr(company, f) for f in ("size", "review_days", "signoff_days", "revision_days")
+    }
     form = CompanySettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,10 +65,16 @@ def member_add(request):
         data = form.cleaned_data
         try:
             services.member_create(
-                actor=request.user, company=company, username=data["username"],
-                email=data["email"], first_name=data["first_name"],
-                last_name=data["last_name"], password=data["password"],
-                department=data["department"], roles=set(data["roles"]), title=data["title"],
+                actor=request.user,
+                company=company,
+                username=data["username"],
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password"],
+                department=data["department"],
+                roles=set(data["roles"]),
+                title=data["title"],
             )
         except DomainError as error:
             form.show_error(error)
@@ -80,22 +91,33 @@ def member_edit(request, membership_id):
         membership = selectors.member_access(company=company, membership_id=membership_id)
     except NotFound:
         raise Http404("Not found.") from None
-    initial = {"department": membership.department, "roles": sorted(membership.role_names),
-               "title": membership.title}
+    initial = {
+        "department": membership.department,
+        "roles": sorted(membership.role_names),
+        "title": membership.title,
+    }
     form = MemberForm(request.POST or None, company=company, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.member_save(actor=request.user, company=company, user=membership.user,
-                                 department=data["department"], roles=set(data["roles"]),
-                                 title=data["title"])
+            services.member_save(
+                actor=request.user,
+                company=company,
+                user=membership.user,
+                department=data["department"],
+                roles=set(data["roles"]),
+                title=data["title"],
+            )
         except DomainError as error:
             form.show_error(error)
         else:
             messages.success(request, f"{membership.user.username} is updated.")
             return redirect("company")
-    return render(request, "org/form.html", {
-        "form": form, "title": f"Edit {membership.user.username}", "membership": membership})
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "title": f"Edit {membership.user.username}", "membership": membership},
+    )
 
 
 @login_required

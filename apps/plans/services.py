@@ -31,6 +31,7 @@ from .models import (
     PlanRevision,
     Status,
 )
+from .selectors import plan_access
 
 CHOICES = {
     "focus": Focus.values,
@@ -147,10 +148,42 @@ def _lock_plan(plan_id: int) -> Plan:
     return plan
 
 
+# Fixed at the first submission: the kind (it shapes the content), and the focus and
+# core task (they decided the lead frozen in the plan's route), as are the regions.
+FIXED_ONCE_SUBMITTED = ("kind", "focus", "core_task")
+
+
+def _keep_fixed_fields(plan: Plan, header: dict[str, Any], data: dict[str, Any]) -> None:
+    """A submitted plan keeps the route it started with, so what decided it may not change.
+
+    Otherwise the plan would read "market share" or "East only" while its reviews
+    still followed the lead and the regions it was first submitted with.
+    """
+    fixed = [
+        name
+        for name in FIXED_ONCE_SUBMITTED
+        if name in header and header[name] != getattr(plan, name)
+    ]
+    if "region_ids" in data:
+        wanted = {region.pk for region in _regions(plan.company, data["region_ids"])}
+        if wanted != set(plan.regions.values_list("pk", flat=True)):
+            fixed.append("regions")
+    if fixed:
+        names = " and ".join(name.replace("_", " ") for name in fixed)
+        raise ValidationError(
+            f"The {names} of a submitted plan cannot change.",
+            fields={name: ["Fixed after the first submission."] for name in fixed},
+        )
+
+
 @transaction.atomic
 def plan_update(*, actor: Any, plan: Plan, data: dict[str, Any]) -> Plan:
-    """Edit a draft, or a plan sent back for changes, by its author only."""
-    plan = _lock_plan(plan.pk)
+    """Edit a draft, or a plan sent back for changes, by its author only.
+
+    A plan the actor may not see (a colleague's draft, another company's plan)
+    is not found, exactly like a missing one, before anything else is said about it.
+    """
+    plan = _lock_plan(plan_access(user=actor, plan_id=plan.pk).pk)
     if plan.author_id != getattr(actor, "pk", None):
         raise Forbidden("Only the author edits a plan.")
     if not plan.is_editable:
@@ -159,11 +192,8 @@ def plan_update(*, actor: Any, plan: Plan, data: dict[str, Any]) -> Plan:
             "its submitted revisions are frozen."
         )
     header = _clean_header(data, partial=True)
-    if "kind" in header and header["kind"] != plan.kind and plan.was_submitted:
-        raise ValidationError(
-            "The kind of a submitted plan cannot change.",
-            fields={"kind": ["Fixed after the first submission."]},
-        )
+    if plan.was_submitted:
+        _keep_fixed_fields(plan, header, data)
     kind = header.get("kind", plan.kind)
     changed: list[str] = []
     if "content" in data:

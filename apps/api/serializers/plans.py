@@ -1,0 +1,220 @@
+"""Plans, their revisions, diffs and decisions, as the API shows and accepts them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.org.policy import Lead, Outcome, Route, Step, lead_for
+from apps.plans.kinds import KIND_CHOICES
+from apps.plans.models import CoreTask, Directive, Focus, Horizon, Plan, PlanRevision, Status
+from apps.plans.selectors import decision_list, revision_list
+from workflows.selectors import current_steps
+
+MAX_ID = 2**63 - 1  # a database bigint; larger numbers are invalid input, not a crash
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
+def plan_lead(plan: Plan) -> Lead:
+    """The route frozen at submission, or for a draft the lead it would get today."""
+    if plan.route:
+        route = Route.from_dict(plan.route)
+        return Lead(route.lead, route.sales_review, route.lead_reason, route.focus_conflict)
+    return lead_for(core_task=plan.core_task, focus=plan.focus)
+
+
+class PlanRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(choices=KIND_CHOICES)
+    status = serializers.ChoiceField(choices=Status.choices)
+    author = UserRefSerializer()
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    """A plan in a list: its header, status and who leads it."""
+
+    author = UserRefSerializer()
+    lead_department = serializers.SerializerMethodField()
+    sales_review = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "focus",
+            "core_task",
+            "directive",
+            "horizon",
+            "status",
+            "author",
+            "lead_department",
+            "sales_review",
+            "revision_count",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "finished_at",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["marketing", "sales"]))
+    def get_lead_department(self, plan: Plan) -> str:
+        return plan_lead(plan).department
+
+    @extend_schema_field(serializers.ChoiceField(choices=["binding", "consultative"]))
+    def get_sales_review(self, plan: Plan) -> str:
+        return plan_lead(plan).sales_review
+
+
+class CurrentStepSerializer(serializers.Serializer):
+    task_id = serializers.IntegerField(source="task.pk")
+    step = serializers.ChoiceField(choices=list(Step.LABELS))
+    step_label = serializers.CharField(source="title")
+    department = serializers.CharField(help_text="The reviewing department; empty otherwise.")
+    assignee = UserRefSerializer(allow_null=True, help_text="Who claimed the task, if anyone.")
+    candidates = serializers.CharField(help_text="Who may claim it while nobody has.")
+    deadline = serializers.DateTimeField(source="due_at", allow_null=True)
+    overdue = serializers.BooleanField()
+
+
+class RevisionSummarySerializer(serializers.ModelSerializer):
+    created_by = UserRefSerializer()
+
+    class Meta:
+        model = PlanRevision
+        fields = ["number", "title", "content_sha256", "created_by", "created_at"]
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    created_by = UserRefSerializer()
+    content = serializers.DictField(child=serializers.CharField(allow_blank=True))
+
+    class Meta:
+        model = PlanRevision
+        fields = [
+            "number",
+            "title",
+            "kind",
+            "focus",
+            "core_task",
+            "directive",
+            "horizon",
+            "content",
+            "content_sha256",
+            "created_by",
+            "created_at",
+        ]
+
+
+class DecisionSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=list(Step.LABELS))
+    department = serializers.CharField(source="department_name")
+    actor = UserRefSerializer()
+    outcome = serializers.ChoiceField(choices=list(Outcome.LABELS))
+    comment = serializers.CharField()
+    revision = serializers.IntegerField(source="revision.number")
+    created_at = serializers.DateTimeField()
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PlanDetailSerializer(PlanSerializer):
+    """One plan: everything in the list, its content, who acts next, its revisions."""
+
+    content = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    lead_reason = serializers.SerializerMethodField()
+    regions = DepartmentRefSerializer(many=True)
+    current_steps = serializers.SerializerMethodField()
+    revisions = serializers.SerializerMethodField()
+    decisions = serializers.SerializerMethodField()
+
+    class Meta(PlanSerializer.Meta):
+        fields = [
+            *PlanSerializer.Meta.fields,
+            "lead_reason",
+            "content",
+            "regions",
+            "current_steps",
+            "revisions",
+            "decisions",
+        ]
+
+    def get_lead_reason(self, plan: Plan) -> str:
+        return plan_lead(plan).reason
+
+    @extend_schema_field(CurrentStepSerializer(many=True))
+    def get_current_steps(self, plan: Plan) -> list[dict]:
+        return CurrentStepSerializer(current_steps(plan=plan), many=True).data
+
+    @extend_schema_field(RevisionSummarySerializer(many=True))
+    def get_revisions(self, plan: Plan) -> list[dict]:
+        return RevisionSummarySerializer(revision_list(plan=plan), many=True).data
+
+    @extend_schema_field(DecisionSerializer(many=True))
+    def get_decisions(self, plan: Plan) -> list[dict]:
+        return DecisionSerializer(decision_list(plan=plan), many=True).data
+
+
+class PlanFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
+    author = serializers.CharField(required=False, max_length=150, help_text="A username.")
+    q = serializers.CharField(required=False, max_length=200, help_text="Words in the title.")
+
+
+class PlanWriteSerializer(serializers.Serializer):
+    """The fields of a draft. The plan services check them against the plan's rules."""
+
+    kind = serializers.ChoiceField(choices=KIND_CHOICES)
+    title = serializers.CharField(max_length=200)
+    focus = serializers.ChoiceField(choices=Focus.choices)
+    core_task = serializers.ChoiceField(choices=CoreTask.choices)
+    directive = serializers.ChoiceField(choices=Directive.choices)
+    horizon = serializers.ChoiceField(choices=Horizon.choices)
+    content = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text="The kind's own fields; drafts may leave some empty.",
+    )
+    region_ids = serializers.ListField(
+        child=id_field(),
+        required=False,
+        help_text="Large companies: the regional sales departments involved (all if none).",
+    )
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    against = id_field(required=False, help_text="Compare with this revision (default: previous).")
+
+
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()
+    old = serializers.CharField(allow_blank=True)
+    new = serializers.CharField(allow_blank=True)
+
+
+class DiffSerializer(serializers.Serializer):
+    revision = serializers.IntegerField()
+    against = serializers.IntegerField(allow_null=True)
+    changes = ChangeSerializer(many=True)

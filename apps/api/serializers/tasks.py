@@ -1,0 +1,86 @@
+"""Approval tasks as the API shows them, and the decision a reviewer or signer sends."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.core.timeutils import now
+from apps.org.policy import Outcome, Route, Step, outcomes_for
+from workflows.models import OPEN_STATUSES
+
+from .plans import PlanDetailSerializer, PlanRefSerializer, UserRefSerializer
+
+TASK_STATUSES = ["new", "assigned", "started", "done", "canceled", "error"]
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    step = serializers.ChoiceField(choices=list(Step.LABELS))
+    step_label = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    plan = PlanRefSerializer(source="process.planprocess.plan")
+    department = serializers.SerializerMethodField()
+    assignee = UserRefSerializer(source="owner", allow_null=True)
+    deadline = serializers.DateTimeField(source="deadline.due_at", allow_null=True)
+    overdue = serializers.SerializerMethodField()
+    outcome = serializers.SerializerMethodField()
+    outcomes = serializers.SerializerMethodField()
+    created = serializers.DateTimeField()
+    finished = serializers.DateTimeField(allow_null=True)
+
+    def get_step_label(self, task) -> str:
+        return Step.LABELS.get(task.step, task.step)
+
+    @extend_schema_field(
+        serializers.CharField(help_text=f"The task's state: one of {', '.join(TASK_STATUSES)}.")
+    )
+    def get_status(self, task) -> str:
+        return str(task.status).lower()
+
+    def get_department(self, task) -> str:
+        return task.data.get("department_name", "")
+
+    def get_overdue(self, task) -> bool:
+        deadline = getattr(task, "deadline", None)
+        return bool(deadline and task.status in OPEN_STATUSES and deadline.due_at < now())
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(Outcome.LABELS), allow_null=True))
+    def get_outcome(self, task) -> str | None:
+        return task.data.get("outcome")
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.CharField(),
+            help_text="The outcomes that decide accepts on this task now (none once finished).",
+        )
+    )
+    def get_outcomes(self, task) -> list[str]:
+        """What ``decide`` accepts on this task while it is open."""
+        plan = task.process.planprocess.plan
+        if task.status not in OPEN_STATUSES or not plan.route:
+            return []
+        return outcomes_for(step=task.step, sales_review=Route.from_dict(plan.route).sales_review)
+
+
+class TaskFilterSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(
+        choices=["inbox", "queue", "done"],
+        default="inbox",
+        help_text="inbox: assigned to me; queue: I may claim; done: I finished.",
+    )
+
+
+class DecideSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=list(Outcome.LABELS))
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required to raise concerns, request changes or reject.",
+    )
+
+
+class DecisionResultSerializer(serializers.Serializer):
+    task = TaskSerializer()
+    plan = PlanDetailSerializer()

@@ -1,0 +1,256 @@
+"""Walk every company's chain and say exactly what, if anything, was tampered with.
+
+Events are read in chain order (company, then ``seq``) in chunks, so memory
+stays flat however long the trail is. For each event the walk checks:
+
+- its own hash against its fields (``changed``; or ``reordered`` when the
+  fields hash correctly at another position, i.e. the event was moved);
+- that its ``seq`` follows its predecessor's (a gap: ``removed``);
+- that its ``prev_hash`` is its predecessor's hash (an event rewritten with a
+  recomputed hash of its own breaks this link: ``forged``);
+- that ids grow with ``seq`` (rows whose contents were exchanged: ``reordered``).
+
+The chain head closes each chain: events removed from the end, or a rewritten
+latest event, show against it. Decision and submission events carry the
+fingerprint of the revision they acted on; this app cannot read plans, so the
+caller passes a ``fingerprint_check`` that can (see ``workflows.audit``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connections
+
+from . import guard
+from .chain import GENESIS, HASHED_FIELDS, digest
+from .models import ChainHead, Event
+
+# (plan_id, revision number, fingerprint the event recorded) -> what is wrong, or None
+FingerprintCheck = Callable[[int, int, str], "str | None"]
+
+MOVE_WINDOW = 16  # how far from its place a moved event is looked for
+ROW_FIELDS = ("id", "hash", *HASHED_FIELDS)
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # changed, removed, reordered, forged, inserted, fingerprint, guard
+    detail: str
+    company_id: int | None = None
+    seq: int | None = None
+    event_id: int | None = None
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self, company_names: dict[int, str] | None = None) -> str:
+        """One line; ``company_names`` maps company ids to what to call them."""
+        names = company_names or {}
+        where = []
+        if self.company_id is not None:
+            where.append(names.get(self.company_id, f"company {self.company_id}"))
+        if self.seq is not None:
+            where.append(f"seq {self.seq}")
+        if self.event_id is not None:
+            where.append(f"event #{self.event_id}")
+        place = " ".join(where)
+        return f"{self.kind.upper():<11} {place + ': ' if place else ''}{self.detail}"
+
+
+@dataclass(frozen=True)
+class Chain:
+    company_id: int
+    events: int
+    head_seq: int
+    head_hash: str
+
+
+@dataclass
+class Report:
+    checked: int = 0
+    chains: list[Chain] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def chain_verify(
+    *,
+    company_ids: Iterable[int] | None = None,
+    fingerprint_check: FingerprintCheck | None = None,
+    chunk_size: int = 2000,
+    using: str = "default",
+) -> Report:
+    """Check the chains of ``company_ids`` (all companies when None)."""
+    report = Report()
+    for name in guard.missing(connections[using]):
+        report.problems.append(Problem("guard", f"append-only trigger missing: {name}"))
+    heads = ChainHead.objects.using(using).order_by("company_id")
+    events = Event.objects.using(using).order_by("company_id", "seq", "id")
+    if company_ids is not None:
+        company_ids = list(company_ids)
+        heads = heads.filter(company_id__in=company_ids)
+        events = events.filter(company_id__in=company_ids)
+    heads_by_company = {head.company_id: head for head in heads}
+    walk: _ChainWalk | None = None
+    for row in events.values(*ROW_FIELDS).iterator(chunk_size=chunk_size):
+        if walk is None or row["company_id"] != walk.company_id:
+            if walk is not None:
+                walk.finish(heads_by_company.pop(walk.company_id, None))
+            walk = _ChainWalk(row["company_id"], report, using)
+        walk.step(row)
+        if fingerprint_check is not None:
+            _check_fingerprint(row, fingerprint_check, report)
+    if walk is not None:
+        walk.finish(heads_by_company.pop(walk.company_id, None))
+    for head in heads_by_company.values():
+        _ChainWalk(head.company_id, report, using).finish(head)
+    return report
+
+
+def _check_fingerprint(row: dict[str, Any], check: FingerprintCheck, report: Report) -> None:
+    fingerprint = (row["data"] or {}).get("content_sha256")
+    if not fingerprint or row["plan_id"] is None or row["revision"] is None:
+        return
+    detail = check(row["plan_id"], row["revision"], fingerprint)
+    if detail:
+        report.problems.append(
+            Problem("fingerprint", detail, row["company_id"], row["seq"], row["id"])
+        )
+
+
+class _ChainWalk:
+    """One company's chain, one event at a time."""
+
+    def __init__(self, company_id: int, report: Report, using: str) -> None:
+        self.company_id = company_id
+        self.report = report
+        self.using = using
+        self.prev: dict[str, Any] | None = None
+        self.count = 0
+        self.reported: set[int] = set()
+
+    def problem(self, kind: str, row: dict[str, Any] | None, detail: str, seq=None) -> None:
+        event_id = row["id"] if row else None
+        if event_id is not None:
+            if event_id in self.reported:
+                return
+            self.reported.add(event_id)
+        seq = seq if seq is not None else (row["seq"] if row else None)
+        self.report.problems.append(Problem(kind, detail, self.company_id, seq, event_id))
+
+    def step(self, row: dict[str, Any]) -> None:
+        self.report.checked += 1
+        self.count += 1
+        prev = self.prev
+        expected_seq = prev["seq"] + 1 if prev else 1
+        content_ok = digest(row) == row["hash"]
+        if prev and row["seq"] == prev["seq"]:
+            self.problem(
+                "inserted", row, f"a second event at seq {row['seq']} (also #{prev['id']})"
+            )
+        elif row["seq"] > expected_seq:
+            self._removed(expected_seq, row["seq"] - 1, after=prev, before=row)
+        if not content_ok:
+            original = self._original_seq(row)
+            if original is not None:
+                self.problem(
+                    "reordered", row, f"written as seq {original}, now sits at seq {row['seq']}"
+                )
+            else:
+                self.problem("changed", row, "its fields no longer match its hash")
+        elif self._link_broken(prev, row, expected_seq):
+            self._broken_link(prev, row)
+        if prev and row["id"] < prev["id"]:
+            self.problem(
+                "reordered",
+                row,
+                f"stored before event #{prev['id']} (seq {prev['seq']}) yet placed after it",
+            )
+        self.prev = row
+
+    def finish(self, head: ChainHead | None) -> None:
+        last = self.prev
+        last_seq = last["seq"] if last else 0
+        if head is None:
+            self.problem("removed", None, "the chain head is missing", seq=last_seq)
+            head_seq, head_hash = last_seq, last["hash"] if last else GENESIS
+        else:
+            head_seq, head_hash = head.seq, head.hash
+            if head.seq > last_seq:
+                after = f"after event #{last['id']}" if last else "the whole chain"
+                self._removed(last_seq + 1, head.seq, after=last, before=None, where=after)
+            elif head.seq < last_seq:
+                self.problem(
+                    "inserted",
+                    last,
+                    f"events after seq {head.seq} were not appended through the chain head",
+                )
+            elif last and head.hash != last["hash"] and digest(last) == last["hash"]:
+                self.problem(
+                    "forged",
+                    last,
+                    "the latest event was rewritten with a recomputed hash: "
+                    "the chain head records another",
+                )
+        self.report.chains.append(Chain(self.company_id, self.count, head_seq, head_hash))
+
+    def _removed(self, first: int, last: int, *, after, before, where: str = "") -> None:
+        span = "missing" if first == last else f"missing, and every event up to seq {last}"
+        if not where:
+            before_text = f"before event #{before['id']}" if before else ""
+            where = f"after event #{after['id']}" if after else "at the start of the chain"
+            where = f"{where}, {before_text}" if before_text else where
+        self.report.problems.append(Problem("removed", f"{span} ({where})", self.company_id, first))
+
+    def _original_seq(self, row: dict[str, Any]) -> int | None:
+        """The position at which ``row``'s fields hash correctly, if it is not its own."""
+        candidates = list(range(max(1, row["seq"] - MOVE_WINDOW), row["seq"] + MOVE_WINDOW + 1))
+        predecessor = self._by_hash(row["prev_hash"])
+        if row["prev_hash"] == GENESIS:
+            candidates.insert(0, 1)
+        elif predecessor is not None:
+            candidates.insert(0, predecessor["seq"] + 1)
+        for seq in candidates:
+            if seq != row["seq"] and digest({**row, "seq": seq}) == row["hash"]:
+                return seq
+        return None
+
+    def _link_broken(self, prev: dict[str, Any] | None, row: dict[str, Any], seq: int) -> bool:
+        """Whether ``row`` fails to name its predecessor's hash; not asked after a gap,
+        or after a predecessor already reported (its hash is no evidence)."""
+        if row["seq"] != seq or (prev is not None and prev["id"] in self.reported):
+            return False
+        return row["prev_hash"] != (prev["hash"] if prev else GENESIS)
+
+    def _broken_link(self, prev: dict[str, Any] | None, row: dict[str, Any]) -> None:
+        linked = self._by_hash(row["prev_hash"])
+        if linked is None and prev is not None:
+            self.problem(
+                "forged",
+                prev,
+                f"rewritten with a recomputed hash: event #{row['id']} "
+                f"(seq {row['seq']}) recorded another hash for it",
+            )
+        elif linked is None:
+            self.problem("changed", row, "the first event does not start from the genesis hash")
+        else:
+            self.problem(
+                "reordered",
+                row,
+                f"follows event #{linked['id']} (seq {linked['seq']}) in the chain, "
+                f"not the event before it",
+            )
+
+    def _by_hash(self, value: str) -> dict[str, Any] | None:
+        return (
+            Event.objects.using(self.using)
+            .filter(company_id=self.company_id, hash=value)
+            .values("id", "seq")
+            .first()
+        )

@@ -1,0 +1,157 @@
+"""Writes of notifications and failed jobs; every one of them safe to repeat."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+
+from apps.core import timeutils
+from apps.core.errors import NotFound
+
+from .models import EmailStatus, FailedJob, Notification, Redelivery
+from .selectors import emails_pending
+
+
+@transaction.atomic
+def notifications_create(
+    *, key: str, users: Iterable[Any], kind: str, message: str, url: str = "", detail: str = ""
+) -> list[int]:
+    """Tell each user once per ``key``; return the ids whose email is still to be sent.
+
+    A repeat with the same key (a redelivered task) adds nothing but still
+    returns the unsent emails, so a task that died between its commit and
+    queueing the emails gets them out on its second run.
+    """
+    moment = timeutils.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user,
+                key=key,
+                kind=kind,
+                message=message[:300],
+                detail=detail,
+                url=url,
+                created_at=moment,
+                email_status=EmailStatus.PENDING if user.email else EmailStatus.NONE,
+            )
+            for user in users
+        ],
+        ignore_conflicts=True,
+    )
+    return emails_pending(key=key)
+
+
+def email_deliver(*, notification_id: int) -> bool:
+    """Send the notification's email unless it went already; True if this call sent it.
+
+    The claim (a conditional UPDATE) and the send share one transaction: an
+    error or a killed worker rolls the claim back, and the redelivered task
+    sends the email. A duplicate task waits on the claimed row and then finds
+    nothing to claim. What remains is the window between the mail server
+    accepting the message and the commit: email is at-least-once, by choice.
+    """
+    with transaction.atomic():
+        claimed = Notification.objects.filter(
+            pk=notification_id, email_status=EmailStatus.PENDING
+        ).update(email_status=EmailStatus.SENT, emailed_at=timeutils.now())
+        if not claimed:
+            return False
+        notification = Notification.objects.select_related("user").get(pk=notification_id)
+        _email(notification).send()
+    return True
+
+
+def _email(notification: Notification) -> EmailMessage:
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    context = {
+        "notification": notification,
+        "user": notification.user,
+        "link": f"{base}{notification.url}" if notification.url else "",
+    }
+    body = render_to_string([f"email/{notification.kind}.txt", "email/notification.txt"], context)
+    subject = " ".join(f"Greenlight: {notification.message}".split())[:150]
+    return EmailMessage(subject=subject, body=body, to=[notification.user.email])
+
+
+def notification_mark_read(*, user: Any, notification_id: Any) -> Notification:
+    """Mark one of the user's own notifications read; anyone else's is not found."""
+    try:
+        notification = Notification.objects.get(pk=int(notification_id), user_id=user.pk)
+    except (TypeError, ValueError, Notification.DoesNotExist):
+        raise NotFound() from None
+    if notification.read_at is None:
+        notification.read_at = timeutils.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: Any) -> int:
+    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).update(
+        read_at=timeutils.now()
+    )
+
+
+def failed_job_record(
+    *,
+    task_name: str,
+    task_id: str,
+    args: Any,
+    kwargs: Any,
+    reason: str,
+    traceback: str = "",
+) -> FailedJob:
+    """Keep a task that gave up visible in the admin; a repeat counts on the open row."""
+    moment = timeutils.now()
+    args, kwargs = _plain(list(args or [])), _plain(dict(kwargs or {}))
+    signature = hashlib.sha256(
+        json.dumps([task_name, args, kwargs], sort_keys=True).encode()
+    ).hexdigest()
+    with transaction.atomic():
+        job = (
+            FailedJob.objects.select_for_update()
+            .filter(signature=signature, resolved_at__isnull=True)
+            .first()
+        )
+        if job is None:
+            return FailedJob.objects.create(
+                task_name=task_name,
+                task_id=task_id,
+                signature=signature,
+                args=args,
+                kwargs=kwargs,
+                reason=reason[:500],
+                traceback=traceback,
+                first_failed_at=moment,
+                last_failed_at=moment,
+            )
+        job.task_id, job.reason, job.traceback = task_id, reason[:500], traceback
+        job.occurrences += 1
+        job.last_failed_at = moment
+        job.save()
+        return job
+
+
+def _plain(value: Any) -> Any:
+    """Arguments as JSON can hold them (task arguments are ids and keys; anything else as text)."""
+    return json.loads(json.dumps(value, default=repr))
+
+
+def redelivery_count(*, task_id: str, task_name: str) -> int:
+    """Count one more delivery of the message ``task_id``; return the count so far."""
+    with transaction.atomic():
+        row, _ = Redelivery.objects.get_or_create(
+            task_id=task_id, defaults={"task_name": task_name, "updated_at": timeutils.now()}
+        )
+        Redelivery.objects.filter(pk=row.pk).update(
+            count=F("count") + 1, updated_at=timeutils.now()
+        )
+        return Redelivery.objects.values_list("count", flat=True).get(pk=row.pk)

@@ -1,0 +1,210 @@
+"""Decisions that exclude each other, and decisions that must all count, at the same instant."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+from viewflow.workflow.status import PROCESS
+
+from apps.audit.models import Action, Event
+from apps.core.errors import Conflict
+from apps.plans.models import Decision, Status
+from tests.factories import open_task, submitted
+from workflows import services as approvals
+from workflows.flows import PlanApprovalFlow
+from workflows.models import OPEN_STATUSES, ApprovalTask, PlanProcess
+
+from .figures import record
+from .harness import POSTGRES_ONLY, large_company, medium_company
+
+pytestmark = [pytest.mark.reliability, POSTGRES_ONLY, pytest.mark.django_db(transaction=True)]
+
+FINAL_ROUNDS = 20
+JOIN_ROUNDS = int(__import__("os").environ.get("GL_J", 200))
+CLOSING_ROUNDS = 20
+
+
+def _attempt(action):
+    def job():
+        try:
+            action()
+        except Conflict as error:
+            return "refused", error.message
+        return "done", ""
+
+    return job
+
+
+def _tasks(plan, node=None, *, open_only=False):
+    tasks = ApprovalTask.objects.filter(process__planprocess__plan=plan)
+    if node is not None:
+        tasks = tasks.filter(flow_task=node)
+    if open_only:
+        tasks = tasks.filter(status__in=OPEN_STATUSES)
+    return tasks
+
+
+FINAL = {
+    "approve": (Status.APPROVED, Action.SIGN_OFF, PROCESS.DONE),
+    "reject": (Status.REJECTED, Action.REJECT, PROCESS.DONE),
+    "cancel": (Status.CANCELLED, Action.CANCEL, PROCESS.CANCELED),
+}
+
+
+def test_approve_reject_and_cancel_at_the_same_moment_end_the_plan_once(crew, queued):
+    """Two signers (one approves, one rejects) and the author (cancels) act on a plan awaiting
+    sign-off at the same instant: each of the three would end the plan, so one does and the
+    other two are refused."""
+    company = medium_company("final", signers=2)
+    approver, rejecter = company.signers
+    reviewer = company.reviewers_of("Sales")[0]
+    threads = crew(3)
+    winners: Counter = Counter()
+    bad = []
+    for number in range(FINAL_ROUNDS):
+        plan = submitted(company.planner)
+        approvals.task_decide(
+            actor=reviewer, task_id=open_task(plan, step="review").pk, outcome="approve"
+        )
+        sign_off = open_task(plan, step="sign_off")
+        events_before = Event.objects.filter(plan_id=plan.pk).count()
+        jobs = {
+            "approve": lambda t=sign_off.pk: approvals.task_decide(
+                actor=approver, task_id=t, outcome="approve"
+            ),
+            "reject": lambda t=sign_off.pk: approvals.task_decide(
+                actor=rejecter, task_id=t, outcome="reject", comment="Not this season."
+            ),
+            "cancel": lambda p=plan.pk: approvals.plan_cancel(
+                actor=company.planner, plan_id=p, comment="Withdrawn."
+            ),
+        }
+        outcomes = threads.run([_attempt(job) for job in jobs.values()])
+        results = dict(zip(jobs, outcomes, strict=True))
+        done = [name for name, o in results.items() if o.ok and o.value[0] == "done"]
+        refused = [name for name, o in results.items() if o.ok and o.value[0] == "refused"]
+        plan.refresh_from_db()
+        new_events = list(
+            Event.objects.filter(plan_id=plan.pk)
+            .order_by("id")[events_before:]
+            .values_list("action", flat=True)
+        )
+        process = PlanProcess.objects.get(plan=plan)
+        winner = done[0] if len(done) == 1 else None
+        if winner:
+            winners[winner] += 1
+        expected = FINAL.get(winner)
+        observed = (
+            len(done),
+            len(refused),
+            (plan.status, new_events, process.status),
+            _tasks(plan, open_only=True).count(),
+            Decision.objects.filter(task_id=sign_off.pk).count(),
+        )
+        wanted = (
+            1,
+            2,
+            (expected[0], [expected[1]], expected[2]) if expected else None,
+            0,
+            0 if winner == "cancel" else 1,
+        )
+        if observed != wanted:
+            bad.append((number, {k: (o.value, o.error) for k, o in results.items()}, observed))
+    record(
+        "approve vs reject vs cancel",
+        threads=3,
+        rounds=FINAL_ROUNDS,
+        outcomes=dict(winners),
+        refused=2 * sum(winners.values()),
+        bad_rounds=len(bad),
+    )
+    assert bad == []
+
+
+def _join_round(threads, company, outcomes):
+    """East and West decide their regional reviews at the same instant."""
+    plan = submitted(company.planner)
+    east = open_task(plan, step="review", department="Eastern Sales")
+    west = open_task(plan, step="review", department="Western Sales")
+    comment = {"request_changes": "Add the East fair.", "approve": ""}
+    jobs = [
+        lambda: approvals.task_decide(
+            actor=company.reviewers_of("Eastern Sales")[0],
+            task_id=east.pk,
+            outcome=outcomes[0],
+            comment=comment[outcomes[0]],
+        ),
+        lambda: approvals.task_decide(
+            actor=company.reviewers_of("Western Sales")[0],
+            task_id=west.pk,
+            outcome=outcomes[1],
+            comment=comment[outcomes[1]],
+        ),
+    ]
+    results = threads.run([_attempt(job) for job in jobs])
+    plan.refresh_from_db()
+    return plan, results
+
+
+def test_regional_reviews_finishing_at_the_same_instant_open_exactly_one_sign_off(crew, queued):
+    company = large_company("join")
+    threads = crew(2)
+    bad = []
+    started = time.monotonic()
+    for number in range(JOIN_ROUNDS):
+        plan, results = _join_round(threads, company, ("approve", "approve"))
+        observed = (
+            [o.value[0] if o.ok else repr(o.error) for o in results],
+            _tasks(plan, PlanApprovalFlow.sign_off).count(),
+            _tasks(plan, PlanApprovalFlow.sign_off, open_only=True).count(),
+            _tasks(plan, PlanApprovalFlow.join_reviews).count(),
+            _tasks(plan, PlanApprovalFlow.review, open_only=True).count(),
+            plan.status,
+            Event.objects.filter(plan_id=plan.pk, action=Action.APPROVE).count(),
+        )
+        if observed != (["done", "done"], 1, 1, 1, 0, Status.AWAITING_SIGNOFF, 2):
+            bad.append((number, observed))
+    record(
+        "parallel join",
+        threads=2,
+        rounds=JOIN_ROUNDS,
+        both_reviews_counted=JOIN_ROUNDS - len(bad),
+        sign_off_tasks_per_round=1 if not bad else "see failure",
+        bad_rounds=len(bad),
+        seconds=round(time.monotonic() - started, 1),
+    )
+    assert bad == []
+
+
+def test_a_request_for_changes_racing_an_approval_closes_the_round_once(crew, queued):
+    """East asks for changes while West approves: whichever lands first, the round ends with
+    exactly one revision for the author and no sign-off; a West approval that arrives after
+    East's request finds its review closed and is refused."""
+    company = large_company("closing")
+    threads = crew(2)
+    bad = []
+    orders: Counter = Counter()
+    for number in range(CLOSING_ROUNDS):
+        plan, results = _join_round(threads, company, ("request_changes", "approve"))
+        east, west = results
+        orders["West approved first" if west.value[0] == "done" else "West refused"] += 1
+        observed = (
+            east.ok and east.value[0],
+            west.ok,
+            _tasks(plan, PlanApprovalFlow.revise).count(),
+            _tasks(plan, PlanApprovalFlow.sign_off).count(),
+            _tasks(plan, open_only=True).count(),
+            plan.status,
+        )
+        if observed != ("done", True, 1, 0, 1, Status.CHANGES_REQUESTED):
+            bad.append((number, observed, [o.error for o in results]))
+    record(
+        "request for changes vs approval",
+        threads=2,
+        rounds=CLOSING_ROUNDS,
+        bad_rounds=len(bad),
+        **dict(orders),
+    )
+    assert bad == []

@@ -1,0 +1,32 @@
+"""Tenant isolation, CSRF, logins, deployment settings and permission hygiene."""
+
+import pytest
+
+from apps.notifications.models import Notification
+from apps.org.models import Company
+from tests.factories import decide, submitted
+from tests.reliability.figures import summary
+
+from .world import TARGET
+
+
+def pytest_terminal_summary(terminalreporter):
+    summary(terminalreporter)
+
+
+@pytest.fixture
+def maple(demo, user):
+    """Red Maple with a plan in every state: every flow node has a task to point at."""
+    planner, sales, gm = user("maple.planner"), user("maple.sales"), user("maple.gm")
+    rejected = submitted(planner, title="Maple rejected plan")
+    decide(rejected, sales, "reject", "Not for our stores.")
+    reworked = submitted(planner, title="Maple plan sent back")
+    decide(reworked, sales, "request_changes", "Add the northern stores.")
+    Notification.objects.create(
+        user=sales,
+        key="isolation",
+        kind="task_queued",
+        message="Maple secret",
+        created_at=gm.date_joined,
+    )
+    return Company.objects.get(slug=TARGET)

@@ -1,0 +1,56 @@
+"""The production settings pass Django's deployment checklist, and refuse to start unsafely."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from tests.reliability.figures import record
+
+pytestmark = pytest.mark.security
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=clean | {"DJANGO_SETTINGS_MODULE": "config.settings.production"} | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_finds_nothing_with_the_production_settings():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DATABASE_URL="postgres://greenlight@db.example.com:5432/greenlight",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    record("deployment check", warnings=0)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DATABASE_URL": "postgres://greenlight@db.example.com/greenlight"},
+        {"DJANGO_SECRET_KEY": "greenlight-development-only-not-secret", "DATABASE_URL": "x://"},
+        {"DJANGO_SECRET_KEY": secrets.token_urlsafe(64)},
+    ],
+    ids=["no secret key", "the development key", "no database"],
+)
+def test_production_settings_refuse_to_start_without_their_secrets(env):
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr

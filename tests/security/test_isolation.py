@@ -1,0 +1,156 @@
+"""Tenant isolation: another company's plans, tasks and people do not exist for you.
+
+Every URL of the web UI and the API (Django's resolver enumerated, viewflow's process and
+task URLs included) is requested with GET and POST by every demo user of the other
+companies, with the ids of Red Maple Apparel's objects filled in. Each answer must be the
+one a missing id gets (a 404, or a 405 where the method is not served at all), body for
+body, and nothing may change. The URLs without ids (lists, searches, exports, histories)
+must show nothing of Red Maple, whatever filter points at it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from apps.audit.models import Event
+from apps.plans.models import Plan
+from tests.reliability.figures import record
+from tests.reliability.harness import db_state, state_diff
+
+from .urls import all_routes
+from .world import MISSING, POSTED, TARGET, node_ids, target_ids
+
+pytestmark = [pytest.mark.security, pytest.mark.django_db]
+
+User = get_user_model()
+
+
+def _markers(company) -> list[str]:
+    """Text that only Red Maple's data contains."""
+    people = list(
+        User.objects.filter(membership__company=company).values_list("username", flat=True)
+    )
+    titles = list(Plan.objects.filter(company=company).values_list("title", flat=True))
+    return [company.name, "Maple secret", *people, *titles]
+
+
+def _attackers():
+    """Every demo user who is not of Red Maple: the other companies' people and the superuser."""
+    return list(User.objects.exclude(membership__company__slug=TARGET).order_by("username"))
+
+
+def _clients(person):
+    web = Client()
+    web.force_login(person)
+    api = APIClient()
+    token, _ = Token.objects.get_or_create(user=person)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return web, api
+
+
+def _request(client, method: str, url: str, api: bool):
+    if method == "GET":
+        response = client.get(url)
+    elif api:
+        response = client.post(url, POSTED, format="json")
+    else:
+        response = client.post(url, POSTED)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response.status_code, body
+
+
+def test_other_companies_objects_answer_exactly_like_missing_ones(maple):
+    routes = [route for route in all_routes() if route.params]
+    ids = target_ids(maple)
+    attackers = _attackers()
+    clients = {person.pk: _clients(person) for person in attackers}
+    before, events = db_state(), Event.objects.count()
+    unknown = sorted({p for r in routes for p in r.params} - set(ids) - {"process_pk", "task_pk"})
+    assert not unknown, f"the matrix does not know how to fill {unknown}: add them to _ids"
+
+    cells: Counter = Counter()
+    leaks = []
+    for route in routes:
+        values = ids | node_ids(maple, route.node)
+        target_url = route.fill(values)
+        missing_url = route.fill(dict.fromkeys(values, MISSING))
+        missing = {}  # asked once per method; any user whose answer differs shows up below
+        for person in attackers:
+            client = clients[person.pk][1 if route.is_api else 0]
+            for method in ("GET", "POST"):
+                if method not in missing:
+                    missing[method] = _request(client, method, missing_url, route.is_api)
+                answer = _request(client, method, target_url, route.is_api)
+                cells[answer[0]] += 1
+                changed = Event.objects.count() != events
+                if answer != missing[method] or answer[0] not in (404, 405) or changed:
+                    leaks.append((method, target_url, person.username, answer[0]))
+    record(
+        "tenant isolation: other company's ids",
+        routes=len(routes),
+        attackers=len(attackers),
+        methods=2,
+        cells=sum(cells.values()),
+        answers=dict(sorted(cells.items())),
+        leaks=len(leaks),
+    )
+    assert leaks == []
+    assert state_diff(before, db_state()) == {}
+
+
+# Plain, then every filter the lists know pointed at Red Maple: the plan list's words and
+# author, the history's plan and person (web) or actor (API).
+LIST_QUERIES = (
+    "",
+    "?q={word}&author={username}",
+    "?plan={plan}",
+    "?actor={person}&person={person}",
+)
+
+
+def test_lists_searches_exports_and_histories_show_nothing_of_another_company(maple):
+    routes = [route for route in all_routes() if not route.params]
+    markers = _markers(maple)
+    plan = Plan.objects.filter(company=maple, process__isnull=False).first()
+    person = User.objects.get(username="maple.planner")
+    fill = {
+        "word": plan.title.split()[0],
+        "username": person.username,
+        "plan": plan.pk,
+        "person": person.pk,
+    }
+    attackers = _attackers()
+    before = db_state()
+
+    cells = 0
+    leaks = []
+    for someone in attackers:
+        web, api = _clients(someone)
+        for route in routes:
+            client = api if route.is_api else web
+            requests = [("GET", query.format(**fill)) for query in LIST_QUERIES]
+            requests.append(("POST", ""))
+            for method, query in requests:
+                status, body = _request(client, method, route.fill({}) + query, route.is_api)
+                cells += 1
+                text = body.decode("utf-8", "replace")
+                # A page may echo the filter it was given (in its export links): not a leak.
+                echoed = {fill["username"]} if fill["username"] in query else set()
+                shown = [m for m in markers if m in text and m not in echoed]
+                if shown or status >= 500:
+                    leaks.append((someone.username, method, route.fill({}) + query, status, shown))
+    record(
+        "tenant isolation: lists, searches, exports, histories",
+        routes=len(routes),
+        attackers=len(attackers),
+        requests=cells,
+        leaks=len(leaks),
+    )
+    assert leaks == []
+    assert state_diff(before, db_state()) == {}
