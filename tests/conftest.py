@@ -8,10 +8,23 @@ from django.contrib.auth import get_user_model
 from workflows.demo import seed_demo
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Seed the demo once per test database; each test then runs in a rolled-back transaction."""
+    with django_db_blocker.unblock():
+        seed_demo()
+
+
+def _demo_present() -> bool:
+    # transactional tests (which pytest-django runs last) empty the tables when they finish
+    return get_user_model().objects.filter(username="north.auditor").exists()
+
+
 @pytest.fixture
 def demo(db):
     """The three demo companies, their members and a few plans, created by the real seed."""
-    seed_demo()
+    if not _demo_present():
+        seed_demo()
     return get_user_model().objects
 
 

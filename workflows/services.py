@@ -255,6 +255,8 @@ def _validate_decision(task: ApprovalTask, plan: Plan, outcome: str, comment: st
             f"A comment is required to {label}.",
             fields={"comment": ["Say why: the author and the auditors will read it."]},
         )
+    if "\x00" in comment:
+        raise ValidationError("Remove the NUL character.", fields={"comment": ["NUL."]})
     if len(comment) > 5000:
         raise ValidationError("The comment is too long.", fields={"comment": ["At most 5000."]})
     return comment
@@ -377,7 +379,7 @@ def _cancel(actor: Any, plan: Plan, comment: str) -> Plan:
         actor=actor,
         from_status=before,
         to_status=Status.CANCELLED,
-        comment=(comment or "").strip(),
+        comment=(comment or "").replace("\x00", "").strip()[:5000],
         revision=plan.revision_count or None,
     )
     return plan

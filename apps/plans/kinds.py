@@ -109,6 +109,8 @@ def _clean_value(field: Field, raw: Any) -> str:
         return ""
     if len(value) > MAX_TEXT:
         raise ValueError(f"At most {MAX_TEXT} characters.")
+    if "\x00" in value:
+        raise ValueError("Remove the NUL character.")
     if field.type == DATE:
         try:
             return datetime.date.fromisoformat(value).isoformat()

@@ -65,6 +65,8 @@ def _clean_header(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         title = str(data.get("title") or "").strip()
         if not title:
             errors["title"] = ["A plan needs a title."]
+        elif "\x00" in title:
+            errors["title"] = ["Remove the NUL character."]
         elif len(title) > 200:
             errors["title"] = ["At most 200 characters."]
         else:

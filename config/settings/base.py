@@ -149,6 +149,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Token requests per client address (the cache must be shared across workers in production).
+API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="10/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Greenlight API",
     "DESCRIPTION": "Submit marketing plans, work approval tasks and audit plan history.",
