@@ -69,7 +69,8 @@ class ApprovalTaskQuerySet(TaskQuerySet):
         return (
             queryset.filter(allowed | Q(owner=user))
             .exclude(process__planprocess__plan__author=user)
-            .filter(owner__isnull=True)
+            # a removed member's claim returns to the queue
+            .filter(Q(owner__isnull=True) | Q(owner__is_active=False))
         )
 
     def user_archive(self, user: Any, flow_class: Any = None) -> ApprovalTaskQuerySet:

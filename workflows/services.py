@@ -198,11 +198,27 @@ def task_claim(*, actor: Any, task_id: Any) -> ApprovalTask:
             raise Forbidden("You may not act on this task.")
         if task.owner_id == actor.pk:
             raise Conflict("You have already claimed this task.")
-        if task.owner_id is not None:
+        if task.owner_id is not None and not _claim_is_stale(task):
             raise Conflict(f"{task.owner.username} has already claimed this task.")
-        task.flow_task.activation_class(task).assign(actor)
-        _step_event(actor, plan, task, Action.CLAIM)
+        extra = _take(task, actor)
+        _step_event(actor, plan, task, Action.CLAIM, **extra)
     return task
+
+
+def _claim_is_stale(task: ApprovalTask) -> bool:
+    """A claim whose holder may no longer act (removed, or lost the role) blocks nobody."""
+    return task.owner_id is not None and not task_may_act(task.owner, task)
+
+
+def _take(task: ApprovalTask, actor: Any) -> dict[str, str]:
+    """Assign the task to ``actor``; say whose stale claim it replaced, if any."""
+    activation = task.flow_task.activation_class(task)
+    if task.owner_id is None:
+        activation.assign(actor)
+        return {}
+    previous = task.owner.username
+    activation.reassign(actor)
+    return {"took_over_from": previous}
 
 
 @transaction.atomic
@@ -277,14 +293,13 @@ def task_decide(*, actor: Any, task_id: Any, outcome: str, comment: str = "") ->
             raise Forbidden("Nobody reviews or signs off a plan they wrote.")
         if not task_may_act(actor, task):
             raise Forbidden("You may not decide on this task.")
-        if task.owner_id not in (None, actor.pk):
+        if task.owner_id not in (None, actor.pk) and not _claim_is_stale(task):
             raise Conflict(f"{task.owner.username} has claimed this task.")
         comment = _validate_decision(task, plan, outcome, comment)
 
+        claimed_now = task.owner_id != actor.pk
+        took_over = _take(task, actor) if claimed_now else {}
         activation = task.flow_task.activation_class(task)
-        claimed_now = task.owner_id is None
-        if claimed_now:
-            activation.assign(actor)
         department = Department.objects.filter(pk=task.data.get("department_id")).first()
         decision = plan_services.decision_record(
             plan=plan,
@@ -321,6 +336,7 @@ def task_decide(*, actor: Any, task_id: Any, outcome: str, comment: str = "") ->
                 "department": decision.department_name,
                 "content_sha256": decision.revision.content_sha256,
                 "claimed_with_decision": claimed_now,
+                **took_over,
             },
         )
         _record_closed(plan, siblings, decision)
