@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.audit.export import FORMATS, export_stream
-from apps.audit.models import Action, ChainHead
+from apps.audit.models import Action
+from apps.audit.selectors import chain_head_for
 from apps.core.errors import NotFound
 from apps.org.models import Company, Membership
 from apps.plans.models import Plan
@@ -124,7 +125,7 @@ def audit_events(request):
             "company": company,
             "form": form,
             "page": page,
-            "head": ChainHead.objects.filter(company_id=company.pk).first(),
+            "head": chain_head_for(company_id=company.pk),
             "query": _query_without(request, "page", "format"),
             "formats": sorted(FORMATS),
         },

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 
 from . import guard
 from .chain import GENESIS, HASHED_FIELDS, digest
@@ -86,7 +86,27 @@ def chain_verify(
     chunk_size: int = 2000,
     using: str = "default",
 ) -> Report:
-    """Check the chains of ``company_ids`` (all companies when None)."""
+    """Check the chains of ``company_ids`` (all companies when None).
+
+    Events and chain heads are read in one snapshot (REPEATABLE READ on
+    PostgreSQL), so actions that go on meanwhile are neither reported as
+    inserted nor as removed.
+    """
+    connection = connections[using]
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(using=using):
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _verify(company_ids, fingerprint_check, chunk_size, using)
+
+
+def _verify(
+    company_ids: Iterable[int] | None,
+    fingerprint_check: FingerprintCheck | None,
+    chunk_size: int,
+    using: str,
+) -> Report:
     report = Report()
     for name in guard.missing(connections[using]):
         report.problems.append(Problem("guard", f"append-only trigger missing: {name}"))

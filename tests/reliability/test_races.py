@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.reliability, POSTGRES_ONLY, pytest.mark.django_db(tran
 FINAL_ROUNDS = 20
 JOIN_ROUNDS = int(__import__("os").environ.get("GL_J", 200))
 CLOSING_ROUNDS = 20
+PARALLEL = int(__import__("os").environ.get("GL_P", 2))  # rounds run side by side, one per company
 
 
 def _attempt(action):
@@ -35,6 +36,17 @@ def _attempt(action):
         return "done", ""
 
     return job
+
+
+def _census(plan) -> Counter:
+    """How many tasks of each node the plan has: ``review``, and ``review open``."""
+    census: Counter = Counter()
+    for task in ApprovalTask.objects.filter(process__planprocess__plan=plan).only(
+        "flow_task", "status"
+    ):
+        census[task.flow_task.name] += 1
+        census[f"{task.flow_task.name} open"] += task.status in OPEN_STATUSES
+    return census
 
 
 def _tasks(plan, node=None, *, open_only=False):
@@ -123,49 +135,54 @@ def test_approve_reject_and_cancel_at_the_same_moment_end_the_plan_once(crew, qu
     assert bad == []
 
 
-def _join_round(threads, company, outcomes):
-    """East and West decide their regional reviews at the same instant."""
+def _join_jobs(company, outcomes):
+    """A fresh plan of ``company``, and its East and West reviews to decide at once."""
     plan = submitted(company.planner)
-    east = open_task(plan, step="review", department="Eastern Sales")
-    west = open_task(plan, step="review", department="Western Sales")
+    reviews = {t.data["department_name"]: t for t in _tasks(plan, PlanApprovalFlow.review)}
     comment = {"request_changes": "Add the East fair.", "approve": ""}
-    jobs = [
-        lambda: approvals.task_decide(
-            actor=company.reviewers_of("Eastern Sales")[0],
-            task_id=east.pk,
-            outcome=outcomes[0],
-            comment=comment[outcomes[0]],
-        ),
-        lambda: approvals.task_decide(
-            actor=company.reviewers_of("Western Sales")[0],
-            task_id=west.pk,
-            outcome=outcomes[1],
-            comment=comment[outcomes[1]],
-        ),
-    ]
-    results = threads.run([_attempt(job) for job in jobs])
-    plan.refresh_from_db()
-    return plan, results
+    jobs = []
+    for department, outcome in zip(("Eastern Sales", "Western Sales"), outcomes, strict=True):
+        reviewer = company.reviewers_of(department)[0]
+        task_id = reviews[department].pk
+        jobs.append(
+            _attempt(
+                lambda r=reviewer, t=task_id, o=outcome: approvals.task_decide(
+                    actor=r, task_id=t, outcome=o, comment=comment[o]
+                )
+            )
+        )
+    return plan, jobs
+
+
+def _join_rounds(threads, companies, outcomes):
+    """One round per company, all released at the same instant: East and West of each plan
+    decide together (the companies' rounds overlap, which only adds to the contention)."""
+    rounds = [_join_jobs(company, outcomes) for company in companies]
+    results = threads.run([job for _, jobs in rounds for job in jobs])
+    for index, (plan, _) in enumerate(rounds):
+        plan.refresh_from_db()
+        yield plan, results[2 * index : 2 * index + 2]
 
 
 def test_regional_reviews_finishing_at_the_same_instant_open_exactly_one_sign_off(crew, queued):
-    company = large_company("join")
-    threads = crew(2)
+    companies = [large_company(f"join{i}") for i in range(PARALLEL)]
+    threads = crew(2 * PARALLEL)
     bad = []
     started = time.monotonic()
-    for number in range(JOIN_ROUNDS):
-        plan, results = _join_round(threads, company, ("approve", "approve"))
-        observed = (
-            [o.value[0] if o.ok else repr(o.error) for o in results],
-            _tasks(plan, PlanApprovalFlow.sign_off).count(),
-            _tasks(plan, PlanApprovalFlow.sign_off, open_only=True).count(),
-            _tasks(plan, PlanApprovalFlow.join_reviews).count(),
-            _tasks(plan, PlanApprovalFlow.review, open_only=True).count(),
-            plan.status,
-            Event.objects.filter(plan_id=plan.pk, action=Action.APPROVE).count(),
-        )
-        if observed != (["done", "done"], 1, 1, 1, 0, Status.AWAITING_SIGNOFF, 2):
-            bad.append((number, observed))
+    for number in range(JOIN_ROUNDS // PARALLEL):
+        for plan, results in _join_rounds(threads, companies, ("approve", "approve")):
+            census = _census(plan)
+            observed = (
+                [o.value[0] if o.ok else repr(o.error) for o in results],
+                census["sign_off"],
+                census["sign_off open"],
+                census["join_reviews"],
+                census["review open"],
+                plan.status,
+                Event.objects.filter(plan_id=plan.pk, action=Action.APPROVE).count(),
+            )
+            if observed != (["done", "done"], 1, 1, 1, 0, Status.AWAITING_SIGNOFF, 2):
+                bad.append((number, observed))
     record(
         "parallel join",
         threads=2,
@@ -182,24 +199,24 @@ def test_a_request_for_changes_racing_an_approval_closes_the_round_once(crew, qu
     """East asks for changes while West approves: whichever lands first, the round ends with
     exactly one revision for the author and no sign-off; a West approval that arrives after
     East's request finds its review closed and is refused."""
-    company = large_company("closing")
-    threads = crew(2)
+    companies = [large_company(f"closing{i}") for i in range(PARALLEL)]
+    threads = crew(2 * PARALLEL)
     bad = []
     orders: Counter = Counter()
-    for number in range(CLOSING_ROUNDS):
-        plan, results = _join_round(threads, company, ("request_changes", "approve"))
-        east, west = results
-        orders["West approved first" if west.value[0] == "done" else "West refused"] += 1
-        observed = (
-            east.ok and east.value[0],
-            west.ok,
-            _tasks(plan, PlanApprovalFlow.revise).count(),
-            _tasks(plan, PlanApprovalFlow.sign_off).count(),
-            _tasks(plan, open_only=True).count(),
-            plan.status,
-        )
-        if observed != ("done", True, 1, 0, 1, Status.CHANGES_REQUESTED):
-            bad.append((number, observed, [o.error for o in results]))
+    for number in range(CLOSING_ROUNDS // PARALLEL):
+        for plan, results in _join_rounds(threads, companies, ("request_changes", "approve")):
+            east, west = results
+            orders["West approved first" if west.value[0] == "done" else "West refused"] += 1
+            observed = (
+                east.ok and east.value[0],
+                west.ok,
+                _tasks(plan, PlanApprovalFlow.revise).count(),
+                _tasks(plan, PlanApprovalFlow.sign_off).count(),
+                _tasks(plan, open_only=True).count(),
+                plan.status,
+            )
+            if observed != ("done", True, 1, 0, 1, Status.CHANGES_REQUESTED):
+                bad.append((number, observed, [o.error for o in results]))
     record(
         "request for changes vs approval",
         threads=2,

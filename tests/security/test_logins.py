@@ -18,6 +18,7 @@ from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from tests.reliability.figures import record
+from tests.reliability.harness import medium_company
 from workflows.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
@@ -27,7 +28,12 @@ CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
 @pytest.fixture
-def axes_on(demo):
+def axes_on(db):
+    """Axes on, a clean slate, and a company whose planner and reviewer know their password."""
+    company = medium_company("login")
+    for someone in (company.planner, *company.reviewers_of("Sales")):
+        someone.set_password(DEMO_PASSWORD)
+        someone.save()
     reset()
     cache.clear()  # the API's sign-in throttle counts in the cache
     # The API's own throttle is lifted, so that what locks the API out here is django-axes.
@@ -57,17 +63,17 @@ def _page(response, username) -> tuple[int, bytes]:
 
 def test_repeated_failures_lock_the_account_out_even_for_the_right_password(axes_on):
     browser = Client()
-    answers = [_login(browser, "maple.planner", f"guess-{i}").status_code for i in range(LIMIT)]
+    answers = [_login(browser, "login.planner", f"guess-{i}").status_code for i in range(LIMIT)]
     assert answers[: LIMIT - 1] == [200] * (LIMIT - 1)  # the form again, with an error
     assert answers[-1] == 429
 
-    response = _login(browser, "maple.planner", DEMO_PASSWORD)
+    response = _login(browser, "login.planner", DEMO_PASSWORD)
     assert response.status_code == 429
     assert b"Too many failed attempts" in response.content
     assert "_auth_user_id" not in browser.session
     # Another address is not locked out with this one's guesses.
     elsewhere = Client(REMOTE_ADDR="10.9.8.7")
-    assert _login(elsewhere, "maple.planner", DEMO_PASSWORD).status_code == 302
+    assert _login(elsewhere, "login.planner", DEMO_PASSWORD).status_code == 302
     record("logins", failures_until_lockout=LIMIT, right_password_during_lock=429)
 
 
@@ -75,29 +81,29 @@ def test_the_lock_lifts_after_the_cool_off(axes_on):
     with override_settings(AXES_COOLOFF_TIME=timedelta(seconds=1)):
         browser = Client()
         for i in range(LIMIT):
-            _login(browser, "maple.planner", f"guess-{i}")
-        assert _login(browser, "maple.planner", DEMO_PASSWORD).status_code == 429
+            _login(browser, "login.planner", f"guess-{i}")
+        assert _login(browser, "login.planner", DEMO_PASSWORD).status_code == 429
         time.sleep(1.2)
-        assert _login(browser, "maple.planner", DEMO_PASSWORD).status_code == 302
+        assert _login(browser, "login.planner", DEMO_PASSWORD).status_code == 302
 
 
 def test_answers_do_not_tell_whether_an_account_exists(axes_on):
     real, ghost = Client(), Client()
     for attempt in range(LIMIT + 1):
-        known = _page(_login(real, "maple.planner", f"guess-{attempt}"), "maple.planner")
-        unknown = _page(_login(ghost, "maple.nobody", f"guess-{attempt}"), "maple.nobody")
+        known = _page(_login(real, "login.planner", f"guess-{attempt}"), "login.planner")
+        unknown = _page(_login(ghost, "login.nobody", f"guess-{attempt}"), "login.nobody")
         assert known == unknown, f"attempt {attempt + 1} differs"
     assert known[0] == 429  # the unknown name is "locked out" just the same
 
     api = APIClient()
     answers = []
     for _ in range(LIMIT + 1):
-        known = _token(api, "north.planner", "wrong")
-        unknown = _token(api, "north.nobody", "wrong")
+        known = _token(api, "login.sales0", "wrong")
+        unknown = _token(api, "login.ghost", "wrong")
         assert (known.status_code, known.content) == (unknown.status_code, unknown.content)
         answers.append(known.status_code)
     assert answers == [400] * (LIMIT - 1) + [429, 429]
-    right = _token(api, "north.planner", DEMO_PASSWORD)
+    right = _token(api, "login.sales0", DEMO_PASSWORD)
     assert right.status_code == 429 and "token" not in right.json()
 
 
@@ -108,7 +114,7 @@ def test_the_session_key_changes_at_login(axes_on):
     session.save()
     before = session.session_key
 
-    assert _login(browser, "maple.sales", DEMO_PASSWORD).status_code == 302
+    assert _login(browser, "login.sales0", DEMO_PASSWORD).status_code == 302
     after = browser.cookies["sessionid"].value
     assert after != before
     assert not Session.objects.filter(session_key=before).exists()
@@ -117,7 +123,7 @@ def test_the_session_key_changes_at_login(axes_on):
 
 def test_logout_ends_the_session_on_the_server(axes_on):
     browser = Client()
-    assert _login(browser, "maple.sales", DEMO_PASSWORD).status_code == 302
+    assert _login(browser, "login.sales0", DEMO_PASSWORD).status_code == 302
     key = browser.cookies["sessionid"].value
     assert browser.get("/plans/").status_code == 200
 

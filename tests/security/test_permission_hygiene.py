@@ -17,7 +17,6 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from apps.core.errors import Conflict
 from apps.org import services as org_services
 from apps.org.models import (
-    Company,
     CompanyUserObjectPermission,
     Department,
     DepartmentKind,
@@ -28,7 +27,7 @@ from apps.org.policy import may_review, reviewers_of
 from apps.plans.models import Plan
 from tests.factories import draft, open_task, submitted
 from tests.reliability.figures import record
-from tests.reliability.harness import person
+from tests.reliability.harness import large_company, medium_company, person
 from workflows import services as approvals
 from workflows.selectors import task_queue
 
@@ -36,18 +35,24 @@ pytestmark = [pytest.mark.security, pytest.mark.django_db]
 User = get_user_model()
 
 
+@pytest.fixture
+def org(db):
+    """A medium and a large company, built through the organisation services."""
+    return medium_company("hygiene-m"), large_company("hygiene-l")
+
+
 def _generic_rows() -> int:
     """guardian's generic tables (object ids as text): nothing in Greenlight writes there."""
     return UserObjectPermission.objects.count() + GroupObjectPermission.objects.count()
 
 
-def test_the_demo_grants_nothing_through_guardians_generic_tables(demo):
+def test_granting_writes_nothing_to_guardians_generic_tables(org):
     assert _generic_rows() == 0
     assert CompanyUserObjectPermission.objects.exists()
 
 
-def test_plans_carry_no_permissions_and_a_submitted_one_cannot_be_deleted(demo, user):
-    planner = user("maple.planner")
+def test_plans_carry_no_permissions_and_a_submitted_one_cannot_be_deleted(org):
+    planner = org[0].planner
     plan = draft(planner, title="Short-lived draft")
     rows = (CompanyUserObjectPermission.objects.count(), _generic_rows())
     plan.delete()  # a draft has no revision, nothing protects it
@@ -57,10 +62,10 @@ def test_plans_carry_no_permissions_and_a_submitted_one_cannot_be_deleted(demo, 
         Plan.objects.filter(pk=sent.pk).delete()
 
 
-def test_deleting_a_user_deletes_their_object_permissions(demo):
-    company = Company.objects.get(slug="maple")
+def test_deleting_a_user_deletes_their_object_permissions(org):
+    company = org[0].company
     sales = Department.objects.get(company=company, name="Sales")
-    newcomer = person(company, "maple.newcomer", Role.REVIEWER, Role.PLANNER, department=sales)
+    newcomer = person(company, "hygiene.newcomer", Role.REVIEWER, Role.PLANNER, department=sales)
     assert DepartmentUserObjectPermission.objects.filter(user=newcomer).exists()
     assert CompanyUserObjectPermission.objects.filter(user=newcomer).exists()
     user_id = newcomer.pk
@@ -78,13 +83,13 @@ def test_deleting_a_user_deletes_their_object_permissions(demo):
     record("permission hygiene", user_deleted="no rows left, id reuse inherits nothing")
 
 
-def test_deleting_a_department_deletes_its_object_permissions(demo, user):
-    company = Company.objects.get(slug="north")
-    director = user("north.director")
+def test_deleting_a_department_deletes_its_object_permissions(org):
+    company = org[1].company
+    director = org[1].signers[0]
     south = org_services.department_create(
         actor=director, company=company, name="Southern Sales", kind=DepartmentKind.SALES
     )
-    reviewer = person(company, "north.sales.south", Role.REVIEWER, department=south)
+    reviewer = person(company, "hygiene.south", Role.REVIEWER, department=south)
     assert DepartmentUserObjectPermission.objects.filter(content_object=south).exists()
     department_id = south.pk
     org_services.department_delete(actor=director, department=south)
@@ -100,18 +105,18 @@ def test_deleting_a_department_deletes_its_object_permissions(demo, user):
     assert list(reviewers_of(reborn)) == []
 
 
-def test_a_department_that_reviews_wait_for_is_not_deleted_nor_inherited(demo, user):
+def test_a_department_that_reviews_wait_for_is_not_deleted_nor_inherited(org):
     """A review task names its department by id (viewflow keeps it as text). Deleting the
     department under a waiting review would strand the plan, and hand the review to whoever
     reviews for a department that later gets the same id: the deletion is refused until the
     review is done, and afterwards a reborn id finds nothing to inherit."""
-    company = Company.objects.get(slug="north")
-    director = user("north.director")
+    company = org[1].company
+    director = org[1].signers[0]
     south = org_services.department_create(
         actor=director, company=company, name="Southern Sales", kind=DepartmentKind.SALES
     )
-    reviewer = person(company, "north.sales.south", Role.REVIEWER, department=south)
-    plan = submitted(user("north.planner"), title="South promotion", region_ids=[south.pk])
+    reviewer = person(company, "hygiene.south", Role.REVIEWER, department=south)
+    plan = submitted(org[1].planner, title="South promotion", region_ids=[south.pk])
     waiting = open_task(plan, step="review", department="Southern Sales")
     with pytest.raises(Conflict):
         org_services.department_delete(actor=director, department=south)
@@ -123,7 +128,7 @@ def test_a_department_that_reviews_wait_for_is_not_deleted_nor_inherited(demo, u
     reborn = Department.objects.create(
         pk=department_id, company=company, name="Reborn Sales", kind=DepartmentKind.SALES
     )
-    newcomer = person(company, "north.sales.reborn", Role.REVIEWER, department=reborn)
+    newcomer = person(company, "hygiene.reborn", Role.REVIEWER, department=reborn)
     assert list(task_queue(user=newcomer)) == []
     with pytest.raises(Conflict):  # decided before the department went
         approvals.task_decide(actor=newcomer, task_id=waiting.pk, outcome="reject", comment="x")

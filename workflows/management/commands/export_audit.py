@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from argparse import ArgumentTypeError
 from collections.abc import Iterable, Iterator
 from datetime import date
 
@@ -15,25 +16,27 @@ from workflows.audit import event_filter
 
 
 class Progress:
-    """A one-line progress bar on stderr, redrawn at most every 0.2 s."""
+    """Counts the events written and, when ``visible``, draws a bar on stderr every 0.2 s."""
 
     WIDTH = 30
 
-    def __init__(self, stream, total: int) -> None:
+    def __init__(self, stream, total: int, *, visible: bool) -> None:
         self.stream = stream
         self.total = max(total, 1)
+        self.visible = visible
         self.done = 0
         self.drawn_at = 0.0
 
     def track(self, items: Iterable) -> Iterator:
         for item in items:
             self.done += 1
-            if time.monotonic() - self.drawn_at >= 0.2:
+            if self.visible and time.monotonic() - self.drawn_at >= 0.2:
                 self.draw()
             yield item
-        self.draw()
-        self.stream.write("\n", ending="")
-        self.stream.flush()
+        if self.visible:
+            self.draw()
+            self.stream.write("\n", style_func=str, ending="")
+            self.stream.flush()
 
     def draw(self) -> None:
         self.drawn_at = time.monotonic()
@@ -41,7 +44,9 @@ class Progress:
         filled = int(share * self.WIDTH)
         bar = "#" * filled + "." * (self.WIDTH - filled)
         self.stream.write(
-            f"\rExporting [{bar}] {share:4.0%} {self.done:,}/{self.total:,} events", ending=""
+            f"\rExporting [{bar}] {share:4.0%} {self.done:,}/{self.total:,} events",
+            style_func=str,
+            ending="",
         )
         self.stream.flush()
 
@@ -50,7 +55,7 @@ def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--since wants a date as YYYY-MM-DD, not {value!r}.") from None
+        raise ArgumentTypeError(f"a date as YYYY-MM-DD, not {value!r}") from None
 
 
 class Command(BaseCommand):
@@ -61,13 +66,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--company", metavar="SLUG", required=True)
-        parser.add_argument("--since", metavar="YYYY-MM-DD", type=_day, help="From this day on.")
+        parser.add_argument(
+            "--since", metavar="YYYY-MM-DD", type=_day, help="From this day on (site time zone)."
+        )
         parser.add_argument("--format", choices=sorted(FORMATS), default="csv")
         parser.add_argument("--output", metavar="FILE", help="Write here instead of stdout.")
         parser.add_argument("--chunk-size", type=int, default=2000, help="Events per query.")
-        parser.add_argument(
-            "--no-progress", action="store_true", help="No progress bar on stderr."
-        )
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar on stderr.")
 
     def handle(self, *args, **options):
         company = Company.objects.filter(slug=options["company"]).first()
@@ -75,22 +80,16 @@ class Command(BaseCommand):
             raise CommandError(f"No company with slug {options['company']!r}.")
         events = event_filter(Event.objects.filter(company_id=company.pk), since=options["since"])
         chunk_size = options["chunk_size"]
-        records = export_records(events, chunk_size=chunk_size)
         total = events.count()
-        if not options["no_progress"] and total > chunk_size:
-            records = Progress(self.stderr, total).track(records)
-        written = 0
-
-        def counted(items):
-            nonlocal written
-            for item in items:
-                written += 1
-                yield item
-
-        lines = LINES[options["format"]](counted(records))
+        progress = Progress(
+            self.stderr, total, visible=not options["no_progress"] and total > chunk_size
+        )
+        records = progress.track(export_records(events, chunk_size=chunk_size))
+        lines = LINES[options["format"]](records)
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8", newline="") as out:
                 out.writelines(lines)
-            self.stderr.write(f"Wrote {written} events to {options['output']}.")
+            message = f"Wrote {progress.done} events to {options['output']}."
+            self.stderr.write(message, style_func=str)
         else:
             self.stdout.writelines(lines)
