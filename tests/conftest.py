@@ -13,6 +13,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the demo once per test database; each test then runs in a rolled-back transaction."""
     with django_db_blocker.unblock():
         seed_demo()
+        # The seed commits for real here, so its after-commit work (notifications of the demo
+        # plans) ran; tests start, as a freshly seeded demo in a test transaction would, with
+        # none of it.
+        from apps.notifications.models import FailedJob, Notification, Redelivery
+
+        for model in (Notification, FailedJob, Redelivery):
+            model.objects.all().delete()
 
 
 def _demo_present() -> bool:
