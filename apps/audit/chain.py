@@ -13,7 +13,9 @@ exchanged wholesale.
 
 This module is pure (no database access), so that exports can be checked
 offline with the same code: a record read back from a JSON Lines export hashes
-to the stored ``hash``.
+to the stored ``hash``. Every stored hash depends on exactly this form (the
+chain migration uses it too): a change here needs a format version on events,
+never an edit in place.
 """
 
 from __future__ import annotations

@@ -16,8 +16,6 @@ from tests.factories import decide, draft, open_task, snapshot, submitted
 from workflows import services as approvals
 from workflows.models import ApprovalTask
 
-pytestmark = pytest.mark.urls("tests.audit.urls")
-
 HISTORY, EXPORT = "/audit/", "/audit/export/"
 
 
@@ -237,3 +235,15 @@ def test_the_timeline_groups_a_plans_events_by_revision(user):
     assert "“Add the leaflets.”" in html and "“Good now.”" in html
     assert html.count("took under a minute") == 3  # two reviews and the resubmission
     assert "Sales review" in html and "Revision" in html
+
+
+def test_an_auditor_opens_a_plan_and_sees_its_history_by_revision(login, user):
+    planner = user("maple.planner")
+    plan = decide(
+        submitted(planner, title="Seen by the auditor"), user("maple.sales"), "reject", "No budget."
+    )
+    page = login("maple.auditor").get(f"/plans/{plan.pk}/")
+    assert page.status_code == 200
+    fingerprint = plan.revisions.get(number=1).content_sha256
+    assert "Revision 1" in page.text and fingerprint in page.text
+    assert "“No budget.”" in page.text and "took" in page.text

@@ -9,8 +9,6 @@ from apps.notifications.context_processors import unread_notifications
 from apps.notifications.models import Notification
 from apps.notifications.services import notifications_create
 
-pytestmark = pytest.mark.urls("tests.notifications.urls")
-
 
 @pytest.fixture
 def inbox(user):

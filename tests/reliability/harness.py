@@ -5,6 +5,7 @@ snapshot of the whole database.
 
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -24,6 +25,15 @@ POSTGRES_ONLY = pytest.mark.skipif(
     reason="race and crash tests need PostgreSQL (row locks, several connections); "
     "set DATABASE_URL=postgres://... to run them",
 )
+
+# RELIABILITY_SCALE=0.2 runs a fifth of the rounds (for a quick look); 1 is the issue's count.
+SCALE = float(os.environ.get("RELIABILITY_SCALE", "1"))
+
+
+def rounds(count: int) -> int:
+    """``count`` rounds, scaled by ``RELIABILITY_SCALE``."""
+    return max(1, round(count * SCALE))
+
 
 # Every model whose rows a crashed action could have touched, or that nothing may touch.
 SNAPSHOT_SKIP = {"sessions.session", "contenttypes.contenttype", "auth.permission"}

@@ -27,12 +27,12 @@ from workflows.flows import PlanApprovalFlow
 from workflows.models import OPEN_STATUSES, ApprovalTask
 
 from .figures import record
-from .harness import POSTGRES_ONLY, medium_company
+from .harness import POSTGRES_ONLY, medium_company, rounds
 
 pytestmark = [pytest.mark.reliability, POSTGRES_ONLY, pytest.mark.django_db(transaction=True)]
 
 THREADS = 20
-ROUNDS = 50
+ROUNDS = rounds(50)
 # Every round, three reviewers decide on the web page, three through the API, the rest call
 # the service (web requests cost the most, and the doors meet at the same service).
 DOORS = ("web",) * 3 + ("api",) * 3 + ("service",) * (THREADS - 6)

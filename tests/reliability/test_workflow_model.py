@@ -45,11 +45,11 @@ from workflows.policy import task_may_act
 from workflows.services import derived_status
 
 from .figures import record
-from .harness import large_company, small_company
+from .harness import large_company, rounds, small_company
 
 pytestmark = [pytest.mark.reliability, pytest.mark.django_db]
 
-EXAMPLES = 15
+EXAMPLES = rounds(15)
 STEPS = 25
 
 # Drawn evenly (``sampled_from`` shrinks to the first item; integers favour their bounds).
