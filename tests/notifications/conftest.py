@@ -29,9 +29,13 @@ def clock(monkeypatch):
     return set_to
 
 
+TITLE = "Velvet scarves"  # every plan these tests submit; the demo's own plans are other news
+
+
 def told(kind: str, **filters) -> list[str]:
-    """Usernames notified of ``kind``, in order."""
-    notes = Notification.objects.filter(kind=kind, **filters).order_by("user__username")
+    """Usernames notified of ``kind`` about the test's plan, in order."""
+    notes = Notification.objects.filter(kind=kind, message__contains=TITLE, **filters)
+    notes = notes.order_by("user__username")
     return [note.user.username for note in notes]
 
 

@@ -17,7 +17,7 @@ from workflows.models import TaskDeadline
 from workflows.selectors import current_steps, task_queue
 from workflows.tasks import escalate_deadline, remind_deadline, scan_deadlines
 
-from .conftest import mailed, told
+from .conftest import TITLE, mailed, told
 
 
 def _events(plan, action):
@@ -38,7 +38,7 @@ def _overdue(task, by=timedelta(hours=1)):
 
 
 def test_reviewer_is_reminded_once_before_the_deadline(user, clock, mailoutbox):
-    plan = submitted(user("maple.planner"), title="Velvet scarves")
+    plan = submitted(user("maple.planner"), title=TITLE)
     task = open_task(plan, step="review")
     moment = clock(task.deadline.due_at - timedelta(hours=2))
 
@@ -57,11 +57,11 @@ def test_reviewer_is_reminded_once_before_the_deadline(user, clock, mailoutbox):
     assert told("reminder", key=f"remind:{task.deadline.pk}") == ["maple.sales"]
     note = Notification.objects.get(key=f"remind:{task.deadline.pk}")
     assert note.message.startswith("Reminder: Sales review of “Velvet scarves” (Sales) is due ")
-    assert mailed(mailoutbox, "Velvet scarves") == ["maple.sales@example.com"]
+    assert mailed(mailoutbox, TITLE) == ["maple.sales@example.com"]
 
 
 def test_a_claimed_task_reminds_only_its_assignee(user, clock):
-    plan = submitted(user("north.planner"))
+    plan = submitted(user("north.planner"), title=TITLE)
     task = open_task(plan, step="review", department="Eastern Sales")
     approvals.task_claim(actor=user("north.sales.east"), task_id=task.pk)
     clock(task.deadline.due_at - timedelta(hours=2))
@@ -75,7 +75,7 @@ def test_a_claimed_task_reminds_only_its_assignee(user, clock):
 
 
 def test_nobody_is_reminded_while_plenty_of_time_is_left(user, clock):
-    plan = submitted(user("maple.planner"))
+    plan = submitted(user("maple.planner"), title=TITLE)
     task = open_task(plan, step="review")
     clock(task.created + timedelta(hours=1))
 
@@ -86,7 +86,7 @@ def test_nobody_is_reminded_while_plenty_of_time_is_left(user, clock):
 
 
 def test_overdue_step_is_escalated_once_to_the_heads_who_sign_off(user, mailoutbox):
-    plan = submitted(user("maple.planner"), title="Velvet scarves")
+    plan = submitted(user("maple.planner"), title=TITLE)
     task = open_task(plan, step="review")
     _overdue(task)
 
@@ -109,7 +109,7 @@ def test_overdue_step_is_escalated_once_to_the_heads_who_sign_off(user, mailoutb
         .first()
         .message.startswith("Overdue: Sales review of “Velvet scarves” (Sales) was due ")
     )
-    assert mailed(mailoutbox, "Velvet scarves") == [
+    assert mailed(mailoutbox, TITLE) == [
         "maple.gm@example.com",
         "maple.salesdir@example.com",
     ]
@@ -120,7 +120,7 @@ def test_overdue_step_is_escalated_once_to_the_heads_who_sign_off(user, mailoutb
 
 
 def test_a_step_decided_in_time_is_not_escalated(user):
-    plan = submitted(user("maple.planner"))
+    plan = submitted(user("maple.planner"), title=TITLE)
     task = open_task(plan, step="review")
     decide(plan, user("maple.sales"), "approve")
     _overdue(task)
@@ -135,7 +135,7 @@ def test_a_step_decided_in_time_is_not_escalated(user):
 
 
 def test_a_step_is_not_escalated_before_its_deadline(user, clock):
-    plan = submitted(user("maple.planner"))
+    plan = submitted(user("maple.planner"), title=TITLE)
     task = open_task(plan, step="review")
     clock(task.deadline.due_at - timedelta(minutes=1))
 
@@ -187,7 +187,7 @@ def test_beat_schedules_the_scan_every_few_minutes():
 
 
 def test_the_scan_command_runs_one_scan(user):
-    plan = submitted(user("maple.planner"))
+    plan = submitted(user("maple.planner"), title=TITLE)
     _overdue(open_task(plan, step="review"))
     out = io.StringIO()
 

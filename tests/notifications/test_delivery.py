@@ -14,12 +14,12 @@ from workflows import notifications
 from workflows import services as approvals
 from workflows.tasks import escalate_deadline, notify_task_queued, send_email
 
-from .conftest import mailed, told
+from .conftest import TITLE, mailed, told
 
 
 def test_a_task_delivered_twice_notifies_and_emails_once(user, committed, mailoutbox):
     with committed():
-        plan = submitted(user("maple.planner"))
+        plan = submitted(user("maple.planner"), title=TITLE)
     task = open_task(plan, step="review")
 
     notify_task_queued.delay(task.pk, f"queued:{task.pk}")  # the broker hands it out again
@@ -31,7 +31,7 @@ def test_a_task_delivered_twice_notifies_and_emails_once(user, committed, mailou
 
 
 def test_a_task_that_died_before_queueing_its_emails_sends_them_when_run_again(user, mailoutbox):
-    plan = submitted(user("maple.planner"))
+    plan = submitted(user("maple.planner"), title=TITLE)
     task = open_task(plan, step="review")
     key = f"queued:{task.pk}"
     # the first run committed its notifications, then its worker died: no email went out
@@ -48,13 +48,14 @@ def test_a_task_that_died_before_queueing_its_emails_sends_them_when_run_again(u
 def test_nothing_is_sent_when_the_submission_rolls_back(user, committed, mailoutbox):
     author = user("maple.planner")
     plan = draft(author)
+    before = Notification.objects.count()
 
     with committed() as callbacks, pytest.raises(RuntimeError), transaction.atomic():
         approvals.plan_submit(actor=author, plan_id=plan.pk)
         raise RuntimeError("something after the submission failed")
 
     assert callbacks == []
-    assert Notification.objects.count() == 0
+    assert Notification.objects.count() == before
     assert mailoutbox == []
 
 
@@ -62,7 +63,7 @@ def test_nothing_is_sent_when_the_submission_rolls_back(user, committed, mailout
 def test_nothing_is_sent_when_a_real_transaction_rolls_back(user, mailoutbox):
     """The same with real commits: the seed's own notifications went out, ours do not."""
     author = user("maple.planner")
-    plan = draft(author, title="Velvet scarves")
+    plan = draft(author, title=TITLE)
     before = Notification.objects.count()
     mailoutbox.clear()
 
@@ -73,7 +74,7 @@ def test_nothing_is_sent_when_a_real_transaction_rolls_back(user, mailoutbox):
     assert mailoutbox == []
 
     approvals.plan_submit(actor=author, plan_id=plan.pk)  # committed: now it is announced
-    assert mailed(mailoutbox, "Velvet scarves") == ["maple.sales@example.com"]
+    assert mailed(mailoutbox, TITLE) == ["maple.sales@example.com"]
 
 
 @pytest.fixture
@@ -94,7 +95,7 @@ def test_an_email_that_keeps_failing_is_retried_then_shown_to_admins(
     original_send = notification_services.EmailMessage.send
     monkeypatch.setattr(notification_services.EmailMessage, "send", refuse)
     with committed():
-        plan = submitted(user("maple.planner"))
+        plan = submitted(user("maple.planner"), title=TITLE)
     note = Notification.objects.get(key=f"queued:{open_task(plan, step='review').pk}")
 
     assert len(attempts) == 1 + send_email.max_retries
@@ -111,7 +112,7 @@ def test_an_email_that_keeps_failing_is_retried_then_shown_to_admins(
 
 
 def test_a_bug_fails_at_once_and_repeats_count_on_one_row(user, monkeypatch, as_worker):
-    plan = submitted(user("maple.planner"))
+    plan = submitted(user("maple.planner"), title=TITLE)
     task = open_task(plan, step="review")
 
     def broken(**kwargs):

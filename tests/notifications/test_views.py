@@ -14,6 +14,7 @@ from apps.notifications.services import notifications_create
 def inbox(user):
     """Two notifications for maple.sales, one for maple.gm."""
     sales, gm = user("maple.sales"), user("maple.gm")
+    Notification.objects.filter(user__in=[sales, gm]).delete()  # whatever the demo left them
     notifications_create(key="k1", users=[sales, gm], kind="task_queued", message="First", url="/")
     notifications_create(
         key="k2", users=[sales], kind="reminder", message="Second", detail="Soon.", url="/tasks/"

@@ -157,10 +157,7 @@ def _race(crew, company, doors, queued):
     return results, state
 
 
-def test_twenty_reviewers_deciding_one_review_at_once_leave_exactly_one_winner(
-    crew, queued, settings
-):
-    settings.DEBUG_PROPAGATE_EXCEPTIONS = True
+def test_twenty_reviewers_deciding_one_review_at_once_leave_exactly_one_winner(crew, queued):
     company = medium_company("race", reviewers=THREADS)
     doors = _doors(company.reviewers_of("Sales"))
     # What one uncontested decision queues, to compare each round against.
