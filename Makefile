@@ -35,7 +35,7 @@ test: install browser-deps
 	$(VENV)/bin/pytest
 
 reliability: install
-	$(VENV)/bin/pytest -m "reliability or security" -p no:randomly
+	$(VENV)/bin/pytest -m "reliability or security" -rA
 
 bench: install
 	$(PY) bench/run.py
