@@ -26,6 +26,7 @@ from apps.org.policy import Step, reviewers_of, signers_of
 from apps.plans.models import Decision, Status
 
 from .models import OPEN_STATUSES, ApprovalTask
+from .policy import task_may_act
 
 TASK_QUEUED = "task_queued"
 REMINDER = "reminder"
@@ -112,10 +113,14 @@ def plan_decided_notify(*, decision_id: int, status: str) -> list[int]:
 
 
 def candidates(task: Any) -> QuerySet:
-    """Who may act on the task now: its owner, or everyone who may claim it."""
+    """Who may act on the task now: its owner, or everyone who may claim it.
+
+    A claim whose holder may no longer act (left, or lost the role) can be taken
+    over, so then the people who may take it over are the ones to hear.
+    """
     users = get_user_model().objects.filter(is_active=True)
     plan = task.process.planprocess.plan
-    if task.owner_id is not None:
+    if task.owner_id is not None and task_may_act(task.owner, task):
         return users.filter(pk=task.owner_id)
     step = task.flow_task.step
     if step == Step.REVIEW:

@@ -9,6 +9,8 @@ from django.utils import timezone
 from apps.audit.models import Action, Event
 from apps.core import timeutils
 from apps.notifications.models import Notification
+from apps.org import services as org_services
+from apps.org.models import Department
 from config.celery import app as celery_app
 from tests.factories import decide, open_task, submitted
 from workflows import services as approvals
@@ -72,6 +74,31 @@ def test_a_claimed_task_reminds_only_its_assignee(user, clock):
     assert told("reminder", key=f"remind:{west.deadline.pk}") == ["north.sales.west"]
     [note] = Notification.objects.filter(key=f"remind:{west.deadline.pk}")
     assert note.url.endswith(f"/tasks/{west.pk}/")
+
+
+def test_a_claim_whose_holder_left_reminds_those_who_may_take_it_over(user, clock):
+    gm = user("maple.gm")
+    sales = Department.objects.get(company=gm.membership.company, name="Sales")
+    org_services.member_create(
+        actor=gm,
+        company=sales.company,
+        username="maple.sales2",
+        email="maple.sales2@example.com",
+        first_name="Sue",
+        last_name="Lin",
+        password="a-long-enough-password-9",
+        department=sales,
+        roles={"reviewer"},
+    )
+    plan = submitted(user("maple.planner"), title=TITLE)
+    task = open_task(plan, step="review")
+    approvals.task_claim(actor=user("maple.sales"), task_id=task.pk)
+    org_services.member_remove(actor=gm, membership=user("maple.sales").membership)
+    clock(task.deadline.due_at - timedelta(hours=2))
+
+    scan_deadlines()
+
+    assert told("reminder") == ["maple.sales2"]
 
 
 def test_nobody_is_reminded_while_plenty_of_time_is_left(user, clock):
