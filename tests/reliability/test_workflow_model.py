@@ -50,11 +50,12 @@ from .harness import large_company, rounds, small_company
 pytestmark = [pytest.mark.reliability, pytest.mark.django_db]
 
 EXAMPLES = rounds(15)
-STEPS = 25
+STEPS = 30
 
 # Drawn evenly (``sampled_from`` shrinks to the first item; integers favour their bounds).
 ONE_IN_TEN = st.sampled_from([False] * 9 + [True])
-ACTIONS = ["decide"] * 5 + ["claim", "release", "submit", "submit", "create", "cancel"]
+WHO = st.sampled_from(["entitled"] * 5 + ["insider"] * 2 + ["anybody"] * 3)
+ACTIONS = ["decide"] * 6 + ["submit"] * 3 + ["claim", "release", "create", "cancel"]
 OUTCOMES = ["approve", "approve", "request_changes", "reject", "raise_concerns"]
 COMMENTS = ["Please rework the budget.", "Please rework the budget.", ""]
 
@@ -153,6 +154,9 @@ def machine(people: list, planners: list) -> type[RuleBasedStateMachine]:
                 assert transition in LEGAL, f"{name} moved the plan {transition}"
             return result
 
+        def _status(self, plan_id):
+            return Plan.objects.values_list("status", flat=True).get(pk=plan_id)
+
         def _pick_task(self, data):
             """An open task of one of the plans; now and then a finished one."""
             tasks = list(
@@ -175,14 +179,14 @@ def machine(people: list, planners: list) -> type[RuleBasedStateMachine]:
         def _who(self, data, plan_id, task_id=None):
             """Mostly someone who may act, else someone of the plan's company, else anybody."""
             insiders = by_company[self.plans[plan_id]]
-            choices = st.sampled_from(insiders) | st.sampled_from(people)
             if task_id is None:
-                choices = st.just(Plan.objects.get(pk=plan_id).author) | choices
+                entitled = [Plan.objects.get(pk=plan_id).author]
             else:
-                entitled = [p for p in insiders if self._may_act(p, task_id)]
-                if entitled:
-                    choices = st.sampled_from(entitled) | choices
-            return data.draw(choices)
+                entitled = [p for p in insiders if self._may_act(p, task_id)] or insiders
+            pool = data.draw(WHO)
+            return data.draw(
+                st.sampled_from({"entitled": entitled, "insider": insiders}.get(pool, people))
+            )
 
         def _create(self, who, lead):
             plan = self._act("create", who, lambda: _draft(who, lead))
@@ -210,19 +214,28 @@ def machine(people: list, planners: list) -> type[RuleBasedStateMachine]:
                 # Nothing is open: get a plan going, a draft if there is one.
                 editable = Plan.objects.filter(pk__in=self.plans, status__in=EDITABLE_STATUSES)
                 action = "submit" if editable.exists() else "create"
+            answer = None  # a request for changes is answered by resubmitting its plan
+            if action == "decide" and ApprovalTask.objects.get(pk=task_id).step == "revise":
+                action, answer = "submit", plan_id
             if action == "create":
                 who = data.draw(st.sampled_from(planners) | st.sampled_from(people))
                 self._create(who, data.draw(st.sampled_from(sorted(HEADERS))))
             elif action in ("submit", "cancel"):
-                unfinished = sorted(
-                    Plan.objects.filter(pk__in=self.plans)
-                    .exclude(status__in=FINAL_STATUSES)
-                    .values_list("pk", flat=True)
+                mine = Plan.objects.filter(pk__in=self.plans).order_by("pk")
+                unfinished = list(
+                    mine.exclude(status__in=FINAL_STATUSES).values_list("pk", flat=True)
                 )
+                if action == "submit":  # what can be submitted, drafts and plans sent back
+                    editable = mine.filter(status__in=EDITABLE_STATUSES).values_list(
+                        "pk", flat=True
+                    )
+                    unfinished = list(editable) or unfinished
                 pool = sorted(self.plans) if data.draw(ONE_IN_TEN) or not unfinished else unfinished
-                plan_id = data.draw(st.sampled_from(pool))
+                plan_id = answer or data.draw(st.sampled_from(pool))
                 who = self._who(data, plan_id)
                 service = approvals.plan_submit if action == "submit" else approvals.plan_cancel
+                if action == "submit" and self._status(plan_id) == Status.CHANGES_REQUESTED:
+                    action = "resubmit"
                 self._act(action, who, lambda: service(actor=who, plan_id=plan_id), plan_id=plan_id)
             elif action == "decide":
                 who = self._who(data, plan_id, task_id)

@@ -153,11 +153,16 @@ def _lists_show_nothing_of_the_other_company(maple, attackers, clients):
     leaks = []
     for index, someone in enumerate(attackers):
         web, api = clients[someone.pk]
-        # Lists take no id to point elsewhere; a POST to one is tried by whoever may do most.
-        posts = someone.is_superuser or Role.ADMIN in someone.membership.role_names
+        # Everybody looks at every list. The filters pointed at Red Maple are tried by those
+        # who see the most of their own company (auditors, heads), and a POST, which takes no
+        # id to point elsewhere, by whoever may do most (administrators).
+        roles = set() if someone.is_superuser else someone.membership.role_names
+        sees_most = someone.is_superuser or roles & {Role.AUDITOR, Role.ADMIN, Role.SIGNER}
+        posts = someone.is_superuser or Role.ADMIN in roles
         for route in routes:
             client = api if route.is_api else web
-            requests = [("GET", query.format(**fill)) for query in LIST_QUERIES]
+            queries = LIST_QUERIES if sees_most else LIST_QUERIES[:1]
+            requests = [("GET", query.format(**fill)) for query in queries]
             requests += [("POST", "")] if posts else []
             if route.name in STATIC:
                 requests = requests[:1] if index == 0 else []
