@@ -21,27 +21,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .chain import timestamp
+from .chain import HASHED_FIELDS, timestamp
 
-EXPORT_FIELDS = (
-    "id",
-    "seq",
-    "company_id",
-    "plan_id",
-    "task_id",
-    "actor_id",
-    "actor_name",
-    "action",
-    "step",
-    "from_status",
-    "to_status",
-    "revision",
-    "comment",
-    "data",
-    "created_at",
-    "prev_hash",
-    "hash",
-)
+# The hashed fields in the chain's order, led by the row id and sequence, closed by the hash.
+EXPORT_FIELDS = ("id", "seq", "company_id", *HASHED_FIELDS[2:], "hash")
 INT_FIELDS = frozenset({"id", "seq", "company_id", "plan_id", "task_id", "actor_id", "revision"})
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
