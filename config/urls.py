@@ -4,7 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("workflows.urls")),
-    path("company/", include("apps.org.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("api/", include("apps.api.urls")),
+    path("", include("apps.web.urls")),
 ]

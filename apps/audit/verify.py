@@ -13,7 +13,7 @@ stays flat however long the trail is. For each event the walk checks:
 The chain head closes each chain: events removed from the end, or a rewritten
 latest event, show against it. Decision and submission events carry the
 fingerprint of the revision they acted on; this app cannot read plans, so the
-caller passes a ``fingerprint_check`` that can (see ``workflows.audit``).
+caller passes a ``fingerprint_check`` that can (see ``apps.plans.history``).
 """
 
 from __future__ import annotations

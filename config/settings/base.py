@@ -37,9 +37,11 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.org",
     "apps.plans",
-    "apps.api",
     "apps.notifications",
     "workflows",
+    "apps.api",
+    "apps.web",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [
@@ -49,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.web.errors.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "viewflow.middleware.SiteMiddleware",
@@ -68,7 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.org.context_processors.membership",
+                "apps.web.context_processors.membership",
                 "apps.notifications.context_processors.unread_notifications",
             ],
         },

@@ -14,8 +14,8 @@ from apps.audit import guard
 from apps.audit.chain import digest, record_of
 from apps.audit.models import AppendOnlyError, ChainHead, Event
 from apps.org.models import Company
+from apps.plans.fingerprints import content_fingerprint, revision_payload
 from apps.plans.models import Plan, PlanRevision
-from apps.plans.services import content_fingerprint, revision_payload
 
 from .helpers import chain_of, verify_audit
 
