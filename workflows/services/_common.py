@@ -21,15 +21,14 @@ from apps.plans.models import FINAL_STATUSES, Decision, Plan, PlanRevision, Stat
 
 from .. import rules
 from ..flows import PlanApprovalFlow
-from ..lock import lock_process
 from ..models import ApprovalTask, PlanProcess
 
 
 class locked:
-    """The flow's process lock, with a lost lock reported as a conflict."""
+    """The flow's process lock (the one viewflow's activations take), a lost lock a conflict."""
 
     def __init__(self, process_pk: int) -> None:
-        self.scope = lock_process(process_pk)
+        self.scope = PlanApprovalFlow.lock(process_pk)
 
     def __enter__(self):
         try:
