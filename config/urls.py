@@ -8,3 +8,6 @@ urlpatterns = [
     path("company/", include("apps.org.urls")),
     path("api/", include("apps.api.urls")),
 ]
+
+handler400 = "apps.core.views.bad_request"
+handler500 = "apps.core.views.server_error"

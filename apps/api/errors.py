@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from apps.core.errors import DomainError
+from apps.core.errors import DomainError, error_body
 
 NOT_FOUND_MESSAGE = "Not found."
 
@@ -25,13 +25,6 @@ CODES = {
     "permission_denied": "forbidden",
     "error": "invalid",
 }
-
-
-def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return {"error": body}
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -48,3 +48,11 @@ class Conflict(DomainError):
 
     code = "conflict"
     status = 409
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
+    """The one error shape of the API: ``{"error": {"code", "message", "fields"?}}``."""
+    body: dict = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
