@@ -82,6 +82,9 @@ class HardeningMiddleware:
         else:
             response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if response.status_code == 429 and "Retry-After" not in response:
+            # django-axes' lockout page says nothing of when to come back.
+            response["Retry-After"] = str(getattr(settings, "LOCKOUT_RETRY_AFTER", 900))
         if is_api(request):
             response["Cache-Control"] = "no-store"
         return response

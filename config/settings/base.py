@@ -194,6 +194,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "NUM_PROXIES": TRUSTED_PROXIES,
+    "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
 }
 # API tokens expire this many days after they are issued; a new sign-in issues a new one.
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=7)
