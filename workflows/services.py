@@ -271,6 +271,12 @@ def _validate_decision(task: ApprovalTask, plan: Plan, outcome: str, comment: st
             f"A comment is required to {label}.",
             fields={"comment": ["Say why: the author and the auditors will read it."]},
         )
+    return _clean_comment(comment)
+
+
+def _clean_comment(comment: str) -> str:
+    """A comment of a decision or a cancellation: refused, never cut, when it is too long."""
+    comment = (comment or "").strip()
     if "\x00" in comment:
         raise ValidationError("Remove the NUL character.", fields={"comment": ["NUL."]})
     if len(comment) > 5000:
@@ -373,6 +379,7 @@ def plan_cancel(*, actor: Any, plan_id: Any, comment: str = "") -> Plan:
     plan = plan_access(user=actor, plan_id=plan_id)
     if plan.author_id != actor.pk and not is_head(actor, plan.company):
         raise Forbidden("Only the author or a head of the company cancels a plan.")
+    comment = _clean_comment(comment)
     process = PlanProcess.objects.filter(plan=plan).first()
     if process is None:
         return _cancel(actor, _lock_plan(plan.pk), comment)
@@ -395,7 +402,7 @@ def _cancel(actor: Any, plan: Plan, comment: str) -> Plan:
         actor=actor,
         from_status=before,
         to_status=Status.CANCELLED,
-        comment=(comment or "").replace("\x00", "").strip()[:5000],
+        comment=comment,
         revision=plan.revision_count or None,
     )
     return plan

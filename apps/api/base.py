@@ -7,7 +7,7 @@ import json
 import math
 
 from django.conf import settings
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -23,6 +23,19 @@ class Pagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        """A ``page_size`` that is not a whole number of 1 or more is refused, not ignored;
+        above 200 it is capped (as documented)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        digits = raw.lstrip("0")
+        if not (raw.isascii() and raw.isdigit() and digits):
+            raise ValidationError(
+                {self.page_size_query_param: ["A whole number of 1 or more (at most 200 used)."]}
+            )
+        return self.max_page_size if len(digits) > 3 else min(int(digits), self.max_page_size)
 
 
 MAX_JSON_DEPTH = 32

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from apps.core.errors import NotFound
+from apps.core.ids import object_id
 from apps.org.policy import has_company_perm, membership_of
 
 from .kinds import KINDS
@@ -32,10 +33,7 @@ def plan_list_for(*, user: Any) -> QuerySet[Plan]:
 
 def plan_access(*, user: Any, plan_id: Any) -> Plan:
     """The plan if the user may see it; a missing plan and a hidden one raise the same error."""
-    try:
-        plan_id = int(plan_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    plan_id = object_id(plan_id)
     plan = plan_list_for(user=user).filter(pk=plan_id).first()
     if plan is None:
         raise NotFound()
@@ -47,10 +45,7 @@ def revision_list(*, plan: Plan) -> QuerySet[PlanRevision]:
 
 
 def revision_get(*, plan: Plan, number: Any) -> PlanRevision:
-    try:
-        number = int(number)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    number = object_id(number)
     revision = plan.revisions.filter(number=number).first()
     if revision is None:
         raise NotFound()

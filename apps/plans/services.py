@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from typing import Any
 
 from django.db import transaction
@@ -41,6 +42,11 @@ CHOICES = {
 }
 
 
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: zero-width and other format characters do not."""
+    return any(unicodedata.category(char)[0] not in ("C", "Z") for char in text)
+
+
 def content_fingerprint(revision_fields: dict[str, Any]) -> str:
     """SHA-256 over a canonical serialisation of what a revision froze."""
     canonical = json.dumps(revision_fields, sort_keys=True, separators=(",", ":"))
@@ -63,7 +69,7 @@ def _clean_header(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
             cleaned["kind"] = data["kind"]
     if not partial or "title" in data:
         title = str(data.get("title") or "").strip()
-        if not title:
+        if not _visible(title):
             errors["title"] = ["A plan needs a title."]
         elif "\x00" in title:
             errors["title"] = ["Remove the NUL character."]

@@ -9,7 +9,13 @@ from apps.core.timeutils import now
 from apps.org.policy import Outcome, Route, Step, outcomes_for
 from workflows.models import OPEN_STATUSES
 
-from .plans import PlanDetailSerializer, PlanRefSerializer, UserRefSerializer
+from .plans import (
+    PlanDetailSerializer,
+    PlanRefSerializer,
+    QuerySerializer,
+    StrictCharField,
+    UserRefSerializer,
+)
 
 TASK_STATUSES = ["new", "assigned", "started", "done", "canceled", "error"]
 
@@ -63,7 +69,7 @@ class TaskSerializer(serializers.Serializer):
         return outcomes_for(step=task.step, sales_review=Route.from_dict(plan.route).sales_review)
 
 
-class TaskFilterSerializer(serializers.Serializer):
+class TaskFilterSerializer(QuerySerializer):
     scope = serializers.ChoiceField(
         choices=["inbox", "queue", "done"],
         default="inbox",
@@ -73,10 +79,11 @@ class TaskFilterSerializer(serializers.Serializer):
 
 class DecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=list(Outcome.LABELS))
-    comment = serializers.CharField(
+    comment = StrictCharField(
         required=False,
         allow_blank=True,
         default="",
+        max_length=5000,
         help_text="Required to raise concerns, request changes or reject.",
     )
 
