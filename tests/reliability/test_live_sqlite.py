@@ -191,9 +191,9 @@ def test_concurrent_clients_on_the_sqlite_demo_get_one_winner_and_clean_conflict
         codes = Counter(code for code, _ in decided)
         decide_codes.update(codes)
         assert codes == {200: 1, 409: CLIENTS - 1}, decided
-        assert all(
-            body["error"]["code"] == "conflict" for code, body in decided if code == 409
-        ), decided
+        assert all(body["error"]["code"] == "conflict" for code, body in decided if code == 409), (
+            decided
+        )
 
         status, plan = planner.call("GET", f"/plans/{plan['id']}/")
         assert plan["status"] == "awaiting_signoff"
