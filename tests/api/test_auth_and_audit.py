@@ -199,3 +199,23 @@ def test_delete_on_the_token_endpoint_revokes_the_callers_token_only(sign_in, an
     assert planner.get("/api/me/").status_code == 401
     assert reviewer.get("/api/me/").status_code == 200
     assert anonymous.delete("/api/auth/token/").status_code == 401
+
+
+def test_the_schema_states_the_limits_the_api_enforces(anonymous, db):
+    schema = json.loads(anonymous.get("/api/schema/?format=json").content)
+    components = schema["components"]["schemas"]
+    assert components["PlanWrite"]["properties"]["title"]["minLength"] == 1
+    for name in ("username", "password"):
+        assert components["TokenRequest"]["properties"][name]["minLength"] == 1
+    for name in ("status", "revision_count", "submitted_at"):
+        assert name in components["Plan"]["required"]
+        assert name in components["PlanDetail"]["required"]
+    create = schema["paths"]["/api/plans/"]["post"]["responses"]
+    assert {"406", "413", "415", "503"} <= set(create)
+    assert "406" in schema["paths"]["/api/plans/"]["get"]["responses"]
+
+
+def test_a_client_that_accepts_no_json_gets_a_406_in_the_error_shape(api):
+    response = api("maple.planner").get("/api/plans/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 406
+    assert json.loads(response.content)["error"]["code"] == "not_acceptable"
