@@ -27,7 +27,6 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
-    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
