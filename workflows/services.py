@@ -16,7 +16,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from apps.audit.models import Action
 from apps.audit.services import event_record
-from apps.core.errors import Conflict, Forbidden, ValidationError
+from apps.core.errors import Busy, Conflict, Forbidden, ValidationError
 from apps.core.timeutils import now
 from apps.org.models import Department
 from apps.org.policy import Outcome, Route, Step, is_head, outcomes_for, route_for
@@ -47,7 +47,7 @@ class _locked:
         try:
             return self.scope.__enter__()
         except FlowLockFailed:
-            raise Conflict("Someone else is acting on this plan right now; try again.") from None
+            raise Busy("Someone else is acting on this plan right now; try again.") from None
 
     def __exit__(self, *exc):
         return self.scope.__exit__(*exc)

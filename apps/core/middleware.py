@@ -31,14 +31,20 @@ BUSY_MESSAGE = "The database is busy with other requests; try again in a moment.
 TOO_LARGE_MESSAGE = "The request body is larger than the server accepts."
 
 
-def database_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` is a lock wait that ran out (SQLite busy, PostgreSQL lock_timeout)."""
-    if not isinstance(exc, OperationalError):
-        return False
-    if getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
-        return True
-    text = str(exc).lower()
-    return "database is locked" in text or "lock timeout" in text
+def database_busy(exc: BaseException | None) -> bool:
+    """Whether ``exc``, or what caused it, is a lock wait that ran out (SQLite busy,
+    PostgreSQL lock_timeout); the flow lock wraps the database's error in its own."""
+    for _ in range(5):  # a short chain of causes, never a cycle
+        if exc is None:
+            return False
+        if isinstance(exc, OperationalError):
+            if getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+                return True
+            text = str(exc).lower()
+            if "database is locked" in text or "lock timeout" in text:
+                return True
+        exc = exc.__cause__
+    return False
 
 
 def is_api(request: HttpRequest) -> bool:

@@ -182,7 +182,7 @@ def test_concurrent_clients_on_the_sqlite_demo_get_one_winner_and_clean_conflict
 
         decided = _all_at_once(
             [
-                lambda: reviewer.call(
+                lambda task_id=task_id: reviewer.call(
                     "POST", f"/tasks/{task_id}/decide/", {"outcome": "approve", "comment": "Go."}
                 )
             ]
@@ -199,7 +199,10 @@ def test_concurrent_clients_on_the_sqlite_demo_get_one_winner_and_clean_conflict
         assert plan["status"] == "awaiting_signoff"
         sign_off = plan["current_steps"][0]["task_id"]
         claimed = _all_at_once(
-            [lambda head=head: head.call("POST", f"/tasks/{sign_off}/claim/") for head in heads]
+            [
+                lambda head=head, task_id=sign_off: head.call("POST", f"/tasks/{task_id}/claim/")
+                for head in heads
+            ]
         )
         codes = Counter(code for code, _ in claimed)
         claim_codes.update(codes)
