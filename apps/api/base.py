@@ -37,6 +37,13 @@ class Pagination(PageNumberPagination):
             )
         return self.max_page_size if len(digits) > 3 else min(int(digits), self.max_page_size)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
 
 MAX_JSON_DEPTH = 32
 
