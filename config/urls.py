@@ -8,3 +8,6 @@ urlpatterns = [
     path("api/", include("apps.api.urls")),
     path("", include("apps.web.urls")),
 ]
+
+handler400 = "apps.core.views.bad_request"
+handler500 = "apps.core.views.server_error"

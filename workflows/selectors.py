@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from apps.core.errors import NotFound
+from apps.core.ids import object_id
 from apps.core.timeutils import now
 from apps.org.policy import Step
 from apps.plans.models import Plan
@@ -26,10 +27,7 @@ def _tasks() -> QuerySet[ApprovalTask]:
 
 def task_access(*, user: Any, task_id: Any) -> ApprovalTask:
     """A human task of a plan the user may see; anything else is not found."""
-    try:
-        task_id = int(task_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    task_id = object_id(task_id)
     visible_plans = plan_list_for(user=user).values("pk")
     task = _tasks().filter(pk=task_id, process__planprocess__plan__in=visible_plans).first()
     if task is None:
@@ -38,10 +36,7 @@ def task_access(*, user: Any, task_id: Any) -> ApprovalTask:
 
 
 def process_access(*, user: Any, process_id: Any) -> PlanProcess:
-    try:
-        process_id = int(process_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    process_id = object_id(process_id)
     visible_plans = plan_list_for(user=user).values("pk")
     process = PlanProcess.objects.filter(pk=process_id, plan__in=visible_plans).first()
     if process is None:

@@ -5,3 +5,8 @@ class ApiConfig(AppConfig):
     name = "apps.api"
     label = "api"
     verbose_name = "REST API"
+
+    def ready(self) -> None:
+        from . import tokens
+
+        tokens.connect()

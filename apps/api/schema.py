@@ -15,8 +15,11 @@ ERROR_DESCRIPTIONS = {
     "404": "No such object, or one of another company: the same answer.",
     "405": "The path does not accept this method.",
     "409": "The object's state does not allow this now, or someone else got there first.",
+    "406": "The Accept header asks for something other than JSON.",
+    "413": "The body is larger than the server accepts.",
     "415": "The body is not JSON.",
     "429": "Too many requests: wait for the number of seconds in Retry-After.",
+    "503": "The database stayed busy: try again after the seconds in Retry-After.",
 }
 
 
@@ -27,13 +30,13 @@ class ApiSchema(AutoSchema):
         has_body = self.method in ("POST", "PUT", "PATCH")
         on_object = "{" in self.path
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
-        codes = ["400", "405"]
+        codes = ["400", "405", "406"]
         if not public:  # 404 also answers a trail asked for by anyone but auditors and heads
             codes += ["401", "403", "404"]
         if has_body and on_object:
             codes.append("409")
-        if has_body:
-            codes.append("415")
+        if has_body or self.method == "DELETE":
+            codes += ["413", "415", "503"]
         if self.view.get_throttles():
             codes.append("429")
         return sorted(codes)

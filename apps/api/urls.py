@@ -5,7 +5,7 @@ malformed id gets the same JSON 404 as a missing one rather than Django's page.
 """
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from .views import audit, auth, fallback, plans, tasks
@@ -43,7 +43,7 @@ urlpatterns = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
         name="docs",
     ),
     re_path(r"", fallback.NotFoundView.as_view(), name="not-found"),

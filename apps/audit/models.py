@@ -13,7 +13,7 @@ the database.
 
 from django.db import models
 
-from .chain import GENESIS
+from .chain import GENESIS, LEGACY
 
 
 class Action(models.TextChoices):
@@ -70,6 +70,12 @@ class Event(models.Model):
     )
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False, db_index=True)
+    key_id = models.CharField(
+        max_length=32,
+        default=LEGACY,
+        editable=False,
+        help_text="The HMAC key the hash was made with; 'sha256' before keys existed.",
+    )
 
     objects = EventQuerySet.as_manager()
 
@@ -109,6 +115,8 @@ class ChainHead(models.Model):
     company_id = models.BigIntegerField(primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS)
+    key_id = models.CharField(max_length=32, blank=True)
+    mac = models.CharField(max_length=64, blank=True, help_text="HMAC of company, seq and hash.")
     updated_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -17,7 +17,8 @@ from django.db import IntegrityError, connection, transaction
 
 from apps.core.timeutils import now
 
-from .chain import GENESIS, HASHED_FIELDS, plain_json, seal
+from .chain import GENESIS, HASHED_FIELDS, head_seal, plain_json, seal
+from .keys import signing_key_id, verification_keys
 from .models import Action, ChainHead, Event
 
 
@@ -53,10 +54,11 @@ def event_record(
     head = _lock_head(record["company_id"])
     # Stamped under the lock, so that time never runs backwards along a chain.
     record["created_at"] = now()
-    _link(head, record)
+    keys = verification_keys()
+    _link(head, record, keys)
     event = Event(**record)
     event.save(force_insert=True)
-    _advance(head)
+    _advance(head, record["key_id"], keys)
     return event
 
 
@@ -82,6 +84,8 @@ def events_record_many(
     copy = f"COPY {table} ({columns}) FROM STDIN"
     iterator = iter(events)
     count = 0
+    keys = verification_keys()
+    key_id = signing_key_id()
     with connection.cursor() as cursor:
         while batch := list(islice(iterator, batch_size)):
             moment = now()
@@ -91,7 +95,7 @@ def events_record_many(
                 created_at = fields.pop("created_at", None) or moment
                 record = _record(company_id=company_id, **fields)
                 record["created_at"] = created_at
-                _link(head, record)
+                _link(head, record, keys)
                 # What the model fields would do on save, without a model per row.
                 record["data"] = ops.adapt_json_value(record["data"], None)
                 record["created_at"] = ops.adapt_datetimefield_value(created_at)
@@ -99,7 +103,7 @@ def events_record_many(
             _insert(cursor, insert, copy, rows)
             count += len(rows)
     if count:
-        _advance(head)
+        _advance(head, key_id, keys)
     return count
 
 
@@ -147,6 +151,7 @@ def _record(
         "comment": str(comment or ""),
         "revision": _optional_int(revision),
         "data": plain_json(data or {}),
+        "key_id": signing_key_id(),
     }
 
 
@@ -179,14 +184,17 @@ def _lock_head(company_id: int) -> ChainHead:
     return ChainHead.objects.select_for_update().get(company_id=company_id)
 
 
-def _link(head: ChainHead, record: dict[str, Any]) -> None:
+def _link(head: ChainHead, record: dict[str, Any], keys: dict[str, bytes]) -> None:
     """Attach ``record`` after the head and move the (unsaved) head onto it."""
     record["seq"] = head.seq + 1
     record["prev_hash"] = head.hash
-    record["hash"] = seal(record)
+    record["hash"] = seal(record, keys)
     head.seq, head.hash = record["seq"], record["hash"]
 
 
-def _advance(head: ChainHead) -> None:
+def _advance(head: ChainHead, key_id: str, keys: dict[str, bytes]) -> None:
+    """Save the moved head, sealed with the key: a head moved by hand fails its seal."""
+    head.key_id = key_id
+    head.mac = head_seal(head.company_id, head.seq, head.hash, key_id, keys)
     head.updated_at = now()
-    head.save(update_fields=["seq", "hash", "updated_at"])
+    head.save(update_fields=["seq", "hash", "key_id", "mac", "updated_at"])

@@ -6,6 +6,8 @@ the Celery tasks into a logged failure. A service never returns an error value.
 
 from __future__ import annotations
 
+from django.conf import settings
+
 
 class DomainError(Exception):
     """Base of every expected error: something a user did, not a bug."""
@@ -48,3 +50,22 @@ class Conflict(DomainError):
 
     code = "conflict"
     status = 409
+
+
+class Busy(Conflict):
+    """Lost the wait for a lock (the database or another action held it too long).
+
+    Still a conflict for the client, with ``Retry-After``: trying again soon will work.
+    """
+
+    @property
+    def retry_after(self) -> int:
+        return int(getattr(settings, "BUSY_RETRY_AFTER", 2))
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
+    """The one error shape of the API: ``{"error": {"code", "message", "fields"?}}``."""
+    body: dict = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 
 from apps.core import timeutils
 from apps.core.errors import NotFound
+from apps.core.ids import object_id
 
 from .models import EmailStatus, FailedJob, Notification, Redelivery
 from .selectors import emails_pending
@@ -87,8 +88,8 @@ def _email(notification: Notification) -> EmailMessage:
 def notification_mark_read(*, user: Any, notification_id: Any) -> Notification:
     """Mark one of the user's own notifications read; anyone else's is not found."""
     try:
-        notification = Notification.objects.get(pk=int(notification_id), user_id=user.pk)
-    except (TypeError, ValueError, Notification.DoesNotExist):
+        notification = Notification.objects.get(pk=object_id(notification_id), user_id=user.pk)
+    except Notification.DoesNotExist:
         raise NotFound() from None
     if notification.read_at is None:
         notification.read_at = timeutils.now()

@@ -8,6 +8,7 @@ revision diff all read the same schema.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,6 +16,11 @@ from typing import Any
 from apps.core.errors import ValidationError
 
 TEXT, LONGTEXT, DATE, MONEY, PERCENT = "text", "longtext", "date", "money", "percent"
+# Plain decimal notation in ASCII digits, thousands grouped by commas or not at all:
+# "1,2,3", "1e30" and full-width digits are refused rather than read as something else.
+_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?", re.ASCII)
+# Fifteen digits before the point: beyond any budget, and safe to quantize to cents.
+MAX_AMOUNT = Decimal("999999999999999.99")
 
 
 @dataclass(frozen=True)
@@ -117,12 +123,16 @@ def _clean_value(field: Field, raw: Any) -> str:
         except ValueError:
             raise ValueError("Enter a date as YYYY-MM-DD.") from None
     if field.type in (MONEY, PERCENT):
+        if value.startswith("-") and _NUMBER.fullmatch(value[1:]):
+            raise ValueError("Enter a number of zero or more.")
+        if not _NUMBER.fullmatch(value):
+            raise ValueError("Enter a number. Plain digits, such as 40000 or 40,000.50.")
         try:
             number = Decimal(value.replace(",", ""))
         except InvalidOperation:
             raise ValueError("Enter a number.") from None
-        if not number.is_finite() or number < 0:
-            raise ValueError("Enter a number of zero or more.")
+        if number > MAX_AMOUNT:
+            raise ValueError(f"Enter a number up to {MAX_AMOUNT:,}.")
         if field.type == PERCENT and number > 1000:
             raise ValueError("Enter a percentage up to 1000.")
         return str(number.quantize(Decimal("0.01")))

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 
 from apps.core.errors import NotFound
+from apps.core.ids import object_id
 from apps.org.policy import has_company_perm, membership_of
 
 from .kinds import KINDS
@@ -64,10 +65,7 @@ def plan_filter(
 
 def plan_access(*, user: Any, plan_id: Any) -> Plan:
     """The plan if the user may see it; a missing plan and a hidden one raise the same error."""
-    try:
-        plan_id = int(plan_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    plan_id = object_id(plan_id)
     plan = plan_list_for(user=user).filter(pk=plan_id).first()
     if plan is None:
         raise NotFound()
@@ -79,10 +77,7 @@ def revision_list(*, plan: Plan) -> QuerySet[PlanRevision]:
 
 
 def revision_get(*, plan: Plan, number: Any) -> PlanRevision:
-    try:
-        number = int(number)
-    except (TypeError, ValueError):
-        raise NotFound() from None
+    number = object_id(number)
     revision = plan.revisions.filter(number=number).first()
     if revision is None:
         raise NotFound()

@@ -7,6 +7,7 @@ as part of an approval action, so they are private helpers of the engine
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.db import transaction
@@ -29,6 +30,11 @@ CHOICES = {
 }
 
 
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: zero-width and other format characters do not."""
+    return any(unicodedata.category(char)[0] not in ("C", "Z") for char in text)
+
+
 def _clean_header(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
@@ -39,7 +45,7 @@ def _clean_header(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
             cleaned["kind"] = data["kind"]
     if not partial or "title" in data:
         title = str(data.get("title") or "").strip()
-        if not title:
+        if not _visible(title):
             errors["title"] = ["A plan needs a title."]
         elif "\x00" in title:
             errors["title"] = ["Remove the NUL character."]

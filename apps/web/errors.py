@@ -37,10 +37,16 @@ def error_page(request: Any, error: DomainError):
     if isinstance(error, NotFound):
         return response_for_exception(request, Http404(error.message))
     heading = next((text for kind, text in HEADINGS.items() if isinstance(error, kind)), "Error")
-    message = error.message
-    return render(
-        request, "web/error.html", {"heading": heading, "message": message}, status=error.status
+    response = render(
+        request,
+        "web/error.html",
+        {"heading": heading, "message": error.message},
+        status=error.status,
     )
+    retry_after = getattr(error, "retry_after", None)  # a lost lock wait: try again soon
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 class DomainErrorMiddleware:

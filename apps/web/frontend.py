@@ -10,6 +10,7 @@ the user's company. Process cancellation goes through Greenlight's own
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -82,6 +83,10 @@ class PlanApprovalViewset(FlowAppViewset):
         return {}
 
 
+# viewflow's task URLs name the node: ``<process_pk>/sign_off/<task_pk>/detail/``.
+NODE_IN_ROUTE = re.compile(r"<int:process_pk>/(\w+)/<int:task_pk>")
+
+
 def _guard(view):
     """Members only; a process or task of the URL must be visible to the user, else 404."""
 
@@ -95,6 +100,9 @@ def _guard(view):
             task = task_access(user=request.user, task_id=kwargs["task_pk"])
             if str(task.process_id) != str(kwargs.get("process_pk", task.process_id)):
                 raise NotFound()
+            node = NODE_IN_ROUTE.search(getattr(request.resolver_match, "route", "") or "")
+            if node and node.group(1) != task.flow_task.name:
+                raise NotFound()  # a review task is not shown under the sign-off node
         return view(request, *args, **kwargs)
 
     return login_required(guarded)

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "axes",
     "apps.core",
     "apps.audit",
@@ -48,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the web process (collected into STATIC_ROOT in production).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.middleware.HardeningMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -85,6 +89,24 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+_ENGINE = DATABASES["default"].get("ENGINE", "")
+if _ENGINE == "django.db.backends.sqlite3":
+    # Concurrent clients on the embedded default: every transaction takes the write lock
+    # when it begins (no deadlocked upgrade from a read lock), waits up to the busy timeout
+    # for it, and readers never block the writer (WAL). A lock still held after the
+    # timeout is answered 503 with Retry-After (apps.core.middleware), never a 500.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.float("SQLITE_BUSY_TIMEOUT", default=20.0),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif _ENGINE == "django.db.backends.postgresql":
+    # A row lock that cannot be had in time fails the statement instead of queueing forever.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c lock_timeout={env.int('DATABASE_LOCK_TIMEOUT_MS', default=10000)}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -112,6 +134,29 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Seconds a locked-out client is told to wait (Retry-After on every 429).
+LOCKOUT_RETRY_AFTER = int(AXES_COOLOFF_TIME * 3600)
+
+# Reverse proxies in front of the app whose X-Forwarded-For may be believed (default none:
+# the client is the socket's peer, and a forged header changes nothing).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXIES else ("REMOTE_ADDR",)
+)
+
+# One cache for every process: sign-in limits must hold across workers. The database
+# cache in the demo (``createcachetable``), Redis in production (CACHE_URL=rediscache://…).
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://greenlight_cache")}
+
+# The audit chain's HMAC keys: key id -> secret, from the environment, never the database.
+# AUDIT_HMAC_KEY_ID signs new events; every listed key still verifies the events it signed,
+# so a key is rotated by adding a new id and switching AUDIT_HMAC_KEY_ID to it. The default
+# serves the demo and the tests only; production refuses to start without real keys.
+AUDIT_HMAC_KEYS = env.dict(
+    "AUDIT_HMAC_KEYS", default={"dev": "greenlight-development-audit-key-not-secret"}
+)
+AUDIT_HMAC_KEY_ID = env.str("AUDIT_HMAC_KEY_ID", default="dev")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
@@ -148,12 +193,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", de
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.api.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "NUM_PROXIES": TRUSTED_PROXIES,
+    "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
 }
+# API tokens expire this many days after they are issued; a new sign-in issues a new one.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=7)
+API_PATH_PREFIX = "/api/"
+# Seconds a client is asked to wait when the database stayed locked past the busy timeout.
+BUSY_RETRY_AFTER = env.int("BUSY_RETRY_AFTER", default=2)
 # Token requests per client address (the cache must be shared across workers in production).
 API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="10/minute")
 SPECTACULAR_SETTINGS = {
@@ -161,6 +213,26 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Submit marketing plans, work approval tasks and audit plan history.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the app's own static files: /api/docs/ works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Content-Security-Policy (django-csp): no inline script anywhere, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 LOGGING = {

@@ -8,3 +8,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
+# Each test clears the cache without needing the database; the demo and production
+# settings keep their shared cache (tests/security/test_logins.py checks them).
+CACHES = {"default": env.cache("TEST_CACHE_URL", default="locmemcache://")}

@@ -7,8 +7,10 @@ import io
 import json
 from datetime import timedelta
 
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.audit.models import Event
@@ -61,7 +63,7 @@ def test_session_authentication_needs_the_csrf_token(demo, user):
     refused = browser.post("/api/plans/", body, format="json")
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "forbidden"
-    browser.get("/api/docs/")  # any page that sets the CSRF cookie
+    browser.get("/api/docs/?script=")  # Swagger UI's script carries the CSRF token
     token = browser.cookies["csrftoken"].value
     created = browser.post("/api/plans/", body, format="json", HTTP_X_CSRFTOKEN=token)
     assert created.status_code == 201
@@ -149,4 +151,71 @@ def test_repeated_wrong_passwords_lock_the_account_out_with_a_429(anonymous, dem
     right = {"username": "maple.planner", "password": DEMO_PASSWORD}
     response = anonymous.post("/api/auth/token/", right)
     assert response.status_code == 429
-    assert response.json()["error"]["message"] == "Too many failed sign-ins; try again later."
+    assert response.json()["error"]["message"].startswith(
+        "Too many failed sign-ins; try again later."
+    )
+    assert int(response["Retry-After"]) == settings.LOCKOUT_RETRY_AFTER > 0
+
+
+def test_a_token_expires_after_its_lifetime_and_a_new_sign_in_issues_another(sign_in, user):
+    client = sign_in("maple.planner")
+    assert client.get("/api/me/").status_code == 200
+    token = Token.objects.get(user=user("maple.planner"))
+    age = timedelta(days=settings.API_TOKEN_TTL_DAYS, minutes=1)
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() - age)
+    expired = client.get("/api/me/")
+    assert expired.status_code == 401
+    assert expired.json()["error"]["message"].startswith("This token has expired")
+    assert not Token.objects.filter(pk=token.pk).exists()
+    again = sign_in("maple.planner")
+    assert again.get("/api/me/").status_code == 200
+
+
+def test_a_password_change_or_deactivation_revokes_the_token(sign_in, user):
+    planner = sign_in("maple.planner")
+    person = user("maple.planner")
+    person.set_password("a-new-password-1")
+    person.save()
+    assert planner.get("/api/me/").status_code == 401
+    reviewer = sign_in("maple.sales")
+    person = user("maple.sales")
+    person.is_active = False
+    person.save()
+    assert reviewer.get("/api/me/").status_code == 401
+    assert not Token.objects.filter(user__username__in=["maple.planner", "maple.sales"]).exists()
+
+
+def test_an_unrelated_save_keeps_the_token(sign_in, user):
+    planner = sign_in("maple.planner")
+    person = user("maple.planner")
+    person.first_name = "Renamed"
+    person.save()
+    assert planner.get("/api/me/").status_code == 200
+
+
+def test_delete_on_the_token_endpoint_revokes_the_callers_token_only(sign_in, anonymous):
+    planner, reviewer = sign_in("maple.planner"), sign_in("maple.sales")
+    assert planner.delete("/api/auth/token/").status_code == 204
+    assert planner.get("/api/me/").status_code == 401
+    assert reviewer.get("/api/me/").status_code == 200
+    assert anonymous.delete("/api/auth/token/").status_code == 401
+
+
+def test_the_schema_states_the_limits_the_api_enforces(anonymous, db):
+    schema = json.loads(anonymous.get("/api/schema/?format=json").content)
+    components = schema["components"]["schemas"]
+    assert components["PlanWrite"]["properties"]["title"]["minLength"] == 1
+    for name in ("username", "password"):
+        assert components["TokenRequest"]["properties"][name]["minLength"] == 1
+    for name in ("status", "revision_count", "submitted_at"):
+        assert name in components["Plan"]["required"]
+        assert name in components["PlanDetail"]["required"]
+    create = schema["paths"]["/api/plans/"]["post"]["responses"]
+    assert {"406", "413", "415", "503"} <= set(create)
+    assert "406" in schema["paths"]["/api/plans/"]["get"]["responses"]
+
+
+def test_a_client_that_accepts_no_json_gets_a_406_in_the_error_shape(api):
+    response = api("maple.planner").get("/api/plans/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 406
+    assert json.loads(response.content)["error"]["code"] == "not_acceptable"

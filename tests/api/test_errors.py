@@ -144,6 +144,63 @@ def test_ids_that_are_not_ids_are_a_404(api, plan_id):
     assert error_of(response, 404)["code"] == "not_found"
 
 
+@pytest.mark.parametrize("spelling", ["%20{id}%20", "+{id}", "0{id}x", "{wide}"])
+def test_other_spellings_of_a_real_id_are_a_404(api, user, spelling):
+    plan = draft(user("maple.planner"))
+    wide = "".join(chr(0xFF10 + int(digit)) for digit in str(plan.pk))  # full-width digits
+    url = f"/api/plans/{spelling.format(id=plan.pk, wide=wide)}/"
+    assert api("maple.planner").get(f"/api/plans/{plan.pk}/").status_code == 200
+    assert error_of(api("maple.planner").get(url), 404)["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"title": 12345}, "title"),
+        ({"title": "\u200b\u200b\u200c\ufeff"}, "title"),
+        ({"content": {"budget": "1,2,3"}}, "content.budget"),
+        ({"content": {"budget": "1e30"}}, "content.budget"),
+    ],
+    ids=["a number as the title", "a title of zero-width spaces", "1,2,3", "1e30"],
+)
+def test_lenient_input_is_refused_and_changes_nothing(api, user, body, field):
+    plan = draft(user("maple.planner"), title="Kept")
+    before = Plan.objects.values().get(pk=plan.pk)
+    error = error_of(api("maple.planner").patch(f"/api/plans/{plan.pk}/", body), 400)
+    assert field in error["fields"]
+    assert Plan.objects.values().get(pk=plan.pk) == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/plans/?status=",
+        "/api/plans/?kind=",
+        "/api/tasks/?scope=",
+        "/api/audit/events/?until=",
+        "/api/audit/events/?since=",
+        "/api/plans/?page_size=0",
+        "/api/plans/?page_size=-5",
+        "/api/plans/?page_size=abc",
+    ],
+)
+def test_empty_filters_and_bad_page_sizes_are_a_400_not_ignored(api, query):
+    error = error_of(api("maple.gm").get(query), 400)
+    assert error["code"] == "invalid" and error["fields"]
+
+
+def test_an_overlong_cancel_comment_is_refused_like_a_decision_comment(api, user):
+    plan = submitted(user("maple.planner"))
+    response = api("maple.planner").post(
+        f"/api/plans/{plan.pk}/cancel/", {"comment": "x" * 100_000}
+    )
+    assert error_of(response, 400)["fields"] == {
+        "comment": ["Ensure this field has no more than 5000 characters."]
+    }
+    plan.refresh_from_db()
+    assert plan.status == "in_review"
+
+
 def test_a_page_that_does_not_exist_is_a_404_in_the_same_shape(api):
     assert error_of(api("maple.planner").get("/api/plans/?page=99"), 404)["code"] == "not_found"
 

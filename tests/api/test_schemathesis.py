@@ -26,6 +26,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -39,7 +41,19 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    negative_data_rejection,  # no "schema-violating request accepted"
 ]
+ACCEPTING = [*CHECKS, positive_data_acceptance]  # no "schema-valid request rejected"
+# Bodies whose rules span several fields, which OpenAPI 3.0 cannot state: a plan's content
+# depends on its kind and the campaign must not end before it starts; a decision's comment
+# is required by some outcomes only. Their refusals are checked by tests/api/test_errors.py;
+# every other operation must accept every request its schema allows.
+CROSS_FIELD_RULES = {
+    "POST /api/auth/token/",  # and a schema cannot say which credentials exist
+    "POST /api/plans/",
+    "PATCH /api/plans/{plan_id}/",
+    "POST /api/tasks/{task_id}/decide/",
+}
 # A planner, a reviewer, a signer and administrator, an auditor, a member of another company
 # (a small one), a superuser (no company) and nobody (no credentials).
 USERS = [
@@ -52,6 +66,8 @@ USERS = [
     None,
 ]
 PUBLIC = {"POST /api/auth/token/"}
+# Revoking the token would sign the user out for the rest of the run: fuzzed without one.
+REVOKES = {"DELETE /api/auth/token/"}
 # Invalid input is refused the same way for everybody: two roles are enough to fuzz it.
 NEGATIVE_FOR = {"maple.planner", "maple.gm"}
 
@@ -151,7 +167,8 @@ def fuzz(strategy, *, headers: dict, foreign: set[int], tally: Counter) -> None:
     )
     @given(case=strategy)
     def exchange(case):
-        response = case.call_and_validate(headers=headers, checks=CHECKS)
+        checks = CHECKS if case.operation.label in CROSS_FIELD_RULES else ACCEPTING
+        response = case.call_and_validate(headers=headers, checks=checks)
         tally[case.operation.label] += 1
         tally[response.status_code] += 1
         leaked = plan_ids_in(response) & foreign
@@ -173,7 +190,7 @@ def test_every_operation_holds_to_the_schema_for_every_role(wsgi_app, user):
             company = getattr(getattr(person, "membership", None), "company_id", None)
         foreign = set(Plan.objects.exclude(company_id=company).values_list("pk", flat=True))
         for operation in operations:
-            if operation.label in PUBLIC and username:
+            if operation.label in PUBLIC | REVOKES and username:
                 continue  # the same for everybody: fuzzed once, without credentials
             for strategy in strategies(operation, fixed, username=username):
                 fuzz(strategy, headers=headers, foreign=foreign, tally=tally)
@@ -182,6 +199,6 @@ def test_every_operation_holds_to_the_schema_for_every_role(wsgi_app, user):
     requests = sum(count for key, count in tally.items() if key in labels)
     statuses = {key: count for key, count in tally.items() if isinstance(key, int)}
     print(f"schemathesis: {len(operations)} operations, {requests} requests, {statuses}")
-    assert len(operations) == 17
+    assert len(operations) == 18
     assert labels <= set(tally)
     assert {200, 201, 400, 401, 403, 404, 409} <= set(statuses)

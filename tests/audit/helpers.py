@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from apps.audit.chain import GENESIS, digest
+from apps.audit.keys import verification_keys
 from apps.audit.models import ChainHead, Event
 
 
@@ -46,5 +47,5 @@ def assert_chained(events: list[Event], *, after: ChainHead | None) -> None:
     seq, prev_hash = (after.seq, after.hash) if after else (0, GENESIS)
     for event in events:
         assert (event.seq, event.prev_hash) == (seq + 1, prev_hash)
-        assert event.hash == digest(event)
+        assert event.hash == digest(event, verification_keys())
         seq, prev_hash = event.seq, event.hash

@@ -11,11 +11,11 @@ import pytest
 from django.db import IntegrityError, connection, models, transaction
 
 from apps.audit import guard
-from apps.audit.chain import digest, record_of
+from apps.audit.chain import record_of, unkeyed_digest
 from apps.audit.models import AppendOnlyError, ChainHead, Event
 from apps.org.models import Company
 from apps.plans.fingerprints import content_fingerprint, revision_payload
-from apps.plans.models import Plan, PlanRevision
+from apps.plans.models import Decision, Plan, PlanRevision
 
 from .helpers import chain_of, verify_audit
 
@@ -88,9 +88,17 @@ def test_deleting_the_latest_events_is_reported_against_the_chain_head(maple, ta
         models.QuerySet.delete(Event.objects.filter(pk__in=[e.pk for e in maple[-2:]]))
     ok, out = verify_audit()
     assert not ok
-    assert problems(out) == [
+    lines = problems(out)
+    assert lines[0] == (
         f"REMOVED     maple seq {maple[-2].seq}: missing, and every event up to seq "
         f"{maple[-1].seq} (after event #{maple[-3].pk})"
+    )
+    # The removed sign-off leaves its decision without an event: named as well.
+    decided = [e.task_id for e in maple[-2:] if "outcome" in e.data]
+    assert lines[1:] == [
+        f"DECISION    maple: the decision #{Decision.objects.get(task_id=task).pk} on task "
+        f"{task} has no event in the chain"
+        for task in decided
     ]
 
 
@@ -129,13 +137,14 @@ def test_an_event_rewritten_with_a_recomputed_hash_is_reported_as_forged(maple, 
     victim, successor = maple[6], maple[7]
     forged = {**record_of(victim), "comment": "Approved without reservations."}
     with tamper():
-        rewrite(victim, comment=forged["comment"], hash=digest(forged))
+        rewrite(victim, comment=forged["comment"], hash=unkeyed_digest(forged))
     ok, out = verify_audit()
     assert not ok
     assert problems(out) == [
-        f"FORGED      maple seq {victim.seq} event #{victim.pk}: rewritten with a recomputed "
-        f"hash: event #{successor.pk} (seq {successor.seq}) recorded another hash for it"
+        f"FORGED      maple seq {victim.seq} event #{victim.pk}: "
+        "rewritten with a hash recomputed without the audit key"
     ]
+    assert successor.prev_hash != unkeyed_digest(forged)
 
 
 def test_the_latest_event_rewritten_with_a_recomputed_hash_is_caught_by_the_chain_head(
@@ -144,23 +153,23 @@ def test_the_latest_event_rewritten_with_a_recomputed_hash_is_caught_by_the_chai
     victim = maple[-1]
     forged = {**record_of(victim), "actor_name": "maple.salesdir"}
     with tamper():
-        rewrite(victim, actor_name="maple.salesdir", hash=digest(forged))
+        rewrite(victim, actor_name="maple.salesdir", hash=unkeyed_digest(forged))
     ok, out = verify_audit()
     assert not ok
     assert problems(out) == [
-        f"FORGED      maple seq {victim.seq} event #{victim.pk}: the latest event was "
-        "rewritten with a recomputed hash: the chain head records another"
+        f"FORGED      maple seq {victim.seq} event #{victim.pk}: "
+        "rewritten with a hash recomputed without the audit key"
     ]
 
 
-def test_a_garbage_hash_is_reported_as_changed(maple, tamper):
+def test_a_hash_replaced_by_garbage_is_reported_as_forged(maple, tamper):
     victim = maple[2]
     with tamper():
         rewrite(victim, hash="f" * 64)
     ok, out = verify_audit()
     assert problems(out) == [
-        f"CHANGED     maple seq {victim.seq} event #{victim.pk}: "
-        "its fields no longer match its hash"
+        f"FORGED      maple seq {victim.seq} event #{victim.pk}: "
+        "its hash was not made with the audit key and no event links to it"
     ]
 
 

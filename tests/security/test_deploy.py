@@ -14,9 +14,22 @@ from tests.reliability.figures import record
 
 pytestmark = pytest.mark.security
 
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+    "DATABASE_URL": "postgres://greenlight@db.example.com:5432/greenlight",
+    "DJANGO_ALLOWED_HOSTS": "greenlight.example.com",
+    "CACHE_URL": "rediscache://redis.example.com:6379/1",
+    "AUDIT_HMAC_KEYS": f"k1={secrets.token_urlsafe(32)}",
+    "AUDIT_HMAC_KEY_ID": "k1",
+}
+
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "AUDIT_", "CACHE_"))
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
@@ -33,8 +46,7 @@ def test_check_deploy_finds_nothing_with_the_production_settings():
         "--deploy",
         "--fail-level",
         "WARNING",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-        DATABASE_URL="postgres://greenlight@db.example.com:5432/greenlight",
+        **PRODUCTION_ENV,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -44,11 +56,25 @@ def test_check_deploy_finds_nothing_with_the_production_settings():
 @pytest.mark.parametrize(
     "env",
     [
-        {"DATABASE_URL": "postgres://greenlight@db.example.com/greenlight"},
-        {"DJANGO_SECRET_KEY": "greenlight-development-only-not-secret", "DATABASE_URL": "x://"},
-        {"DJANGO_SECRET_KEY": secrets.token_urlsafe(64)},
+        {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": ""},
+        {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": "greenlight-development-only-not-secret"},
+        {**PRODUCTION_ENV, "DATABASE_URL": ""},
+        {**PRODUCTION_ENV, "DJANGO_ALLOWED_HOSTS": ""},
+        {**PRODUCTION_ENV, "CACHE_URL": ""},
+        {**PRODUCTION_ENV, "AUDIT_HMAC_KEYS": ""},
+        {**PRODUCTION_ENV, "AUDIT_HMAC_KEY_ID": "other"},
+        {**PRODUCTION_ENV, "AUDIT_HMAC_KEYS": "k1=short"},
     ],
-    ids=["no secret key", "the development key", "no database"],
+    ids=[
+        "no secret key",
+        "the development key",
+        "no database",
+        "no allowed hosts",
+        "no shared cache",
+        "no audit key",
+        "an unknown audit key id",
+        "a short audit key",
+    ],
 )
 def test_production_settings_refuse_to_start_without_their_secrets(env):
     result = _manage("check", **env)

@@ -178,3 +178,40 @@ def test_another_companys_pages_are_not_found_like_missing_ones(client, user):
     assert client.post(f"/tasks/{task.pk}/claim/").status_code == 404
     task.refresh_from_db()
     assert task.owner_id is None
+
+
+def test_a_failed_save_and_submit_leaves_one_draft_and_the_edit_page(client, user):
+    _as(client, user, "maple.planner")
+    incomplete = {key: value for key, value in PROMO_FORM.items() if key != "c_budget"}
+    response = client.post("/plans/new/", {**incomplete, "submit": "1"})
+    plan = Plan.objects.get(title="Spring denim week")
+    assert response.status_code == 302
+    assert response["Location"] == f"/plans/{plan.pk}/edit/"
+    page = client.get(response["Location"])
+    assert b"not submitted: budget: This field is required to submit." in page.content
+    assert plan.status == Status.DRAFT
+    # Pressing save again (now on the draft's own page) submits that draft, not a second plan.
+    response = client.post(f"/plans/{plan.pk}/edit/", {**PROMO_FORM, "submit": "1"})
+    assert response.status_code == 302
+    assert Plan.objects.filter(title="Spring denim week").count() == 1
+    plan.refresh_from_db()
+    assert plan.status == Status.IN_REVIEW
+
+
+def test_a_budget_beyond_any_number_is_a_form_error_not_a_crash(client, user):
+    _as(client, user, "maple.planner")
+    for budget in ("1e30", "1" * 40, "1,2,3"):
+        response = client.post("/plans/new/", {**PROMO_FORM, "c_budget": budget, "submit": "1"})
+        assert response.status_code == 200
+        assert b"Enter a number" in response.content
+    assert not Plan.objects.filter(title="Spring denim week").exists()
+
+
+def test_a_task_is_shown_only_under_its_own_node_in_viewflows_frontend(client, user):
+    plan = Plan.objects.get(title="Autumn coats national promotion")
+    task = open_task(plan, step="review")
+    _as(client, user, "maple.sales")
+    base = f"/workflow/planapproval/{plan.process.pk}"
+    assert client.get(f"{base}/review/{task.pk}/detail/").status_code == 200
+    assert client.get(f"{base}/sign_off/{task.pk}/detail/").status_code == 404
+    assert client.get(f"{base}/revise/{task.pk}/detail/").status_code == 404

@@ -255,3 +255,22 @@ def test_an_id_that_is_not_a_number_is_simply_not_found(user):
         ):
             with pytest.raises(NotFound):
                 service(actor=sales, **{key: bad_id}, **extra)
+
+
+def test_an_overlong_cancel_comment_is_refused_not_cut(user):
+    planner = user("maple.planner")
+    plan = submitted(planner)
+    with refused(ValidationError, plan):
+        approvals.plan_cancel(actor=planner, plan_id=plan.pk, comment="x" * 100_000)
+    assert approvals.plan_cancel(actor=planner, plan_id=plan.pk, comment="x" * 5000).status == (
+        Status.CANCELLED
+    )
+
+
+@pytest.mark.parametrize("spelling", [" {id} ", "+{id}", "{wide}"])
+def test_an_id_spelled_otherwise_is_not_found(user, spelling):
+    planner = user("maple.planner")
+    plan = submitted(planner)
+    wide = "".join(chr(0xFF10 + int(digit)) for digit in str(plan.pk))
+    with pytest.raises(NotFound):
+        approvals.plan_cancel(actor=planner, plan_id=spelling.format(id=plan.pk, wide=wide))

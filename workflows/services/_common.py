@@ -12,7 +12,7 @@ from typing import Any
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import PROCESS, STATUS
 
-from apps.core.errors import Conflict, NotFound
+from apps.core.errors import Busy, Conflict, NotFound, ValidationError
 from apps.core.timeutils import now
 from apps.org.models import Department
 from apps.plans.fingerprints import content_fingerprint, revision_payload
@@ -34,7 +34,7 @@ class locked:
         try:
             return self.scope.__enter__()
         except FlowLockFailed:
-            raise Conflict("Someone else is acting on this plan right now; try again.") from None
+            raise Busy("Someone else is acting on this plan right now; try again.") from None
 
     def __exit__(self, *exc):
         return self.scope.__exit__(*exc)
@@ -115,6 +115,21 @@ def record_decision(
         comment=comment,
         created_at=now(),
     )
+
+
+MAX_COMMENT = 5000
+
+
+def clean_comment(comment: str) -> str:
+    """A comment of a decision or a cancellation: refused, never cut, when it is too long."""
+    comment = (comment or "").strip()
+    if "\x00" in comment:
+        raise ValidationError("Remove the NUL character.", fields={"comment": ["NUL."]})
+    if len(comment) > MAX_COMMENT:
+        raise ValidationError(
+            "The comment is too long.", fields={"comment": [f"At most {MAX_COMMENT}."]}
+        )
+    return comment
 
 
 def check_open(task: ApprovalTask) -> None:

@@ -18,7 +18,7 @@ from apps.plans.selectors import plan_access, revision_diff
 from .. import rules
 from ..flows import PlanApprovalFlow
 from ..models import ApprovalTask, PlanProcess
-from ._common import freeze_revision, lock_plan, locked, set_status, sync_status
+from ._common import clean_comment, freeze_revision, lock_plan, locked, set_status, sync_status
 
 
 @transaction.atomic
@@ -119,6 +119,7 @@ def plan_cancel(*, actor: Any, plan_id: Any, comment: str = "") -> Plan:
     plan = plan_access(user=actor, plan_id=plan_id)
     if plan.author_id != actor.pk and not is_head(actor, plan.company):
         raise Forbidden("Only the author or a head of the company cancels a plan.")
+    comment = clean_comment(comment)
     process = PlanProcess.objects.filter(plan=plan).first()
     if process is None:
         return _cancel(actor, lock_plan(plan.pk), comment)
@@ -141,7 +142,7 @@ def _cancel(actor: Any, plan: Plan, comment: str) -> Plan:
         actor=actor,
         from_status=before,
         to_status=Status.CANCELLED,
-        comment=(comment or "").replace("\x00", "").strip()[:5000],
+        comment=comment,
         revision=plan.revision_count or None,
     )
     return plan

@@ -17,14 +17,20 @@ from .. import hooks, rules
 from ..events import step_event
 from ..models import ApprovalTask
 from ..selectors import task_access
-from ._common import check_open, lock_plan, locked, record_decision, sync_status
+from ._common import (
+    check_open,
+    clean_comment,
+    lock_plan,
+    locked,
+    record_decision,
+    sync_status,
+)
 
 DECISION_ACTIONS = {
     (Step.REVIEW, Outcome.APPROVE): Action.APPROVE,
     (Step.REVIEW, Outcome.RAISE_CONCERNS): Action.RAISE_CONCERNS,
     (Step.SIGN_OFF, Outcome.APPROVE): Action.SIGN_OFF,
 }
-MAX_COMMENT = 5000
 
 
 def _open_task(actor: Any, task_id: Any) -> tuple[ApprovalTask, Plan]:
@@ -92,18 +98,12 @@ def _validate_decision(task: ApprovalTask, plan: Plan, outcome: str, comment: st
         else:
             message = f"Choose one of: {', '.join(allowed)}."
         raise ValidationError(message, fields={"outcome": [message]})
-    comment = (comment or "").strip()
+    comment = clean_comment(comment)
     if outcome in Outcome.NEEDS_COMMENT and not comment:
         label = Outcome.LABELS[outcome].lower()
         raise ValidationError(
             f"A comment is required to {label}.",
             fields={"comment": ["Say why: the author and the auditors will read it."]},
-        )
-    if "\x00" in comment:
-        raise ValidationError("Remove the NUL character.", fields={"comment": ["NUL."]})
-    if len(comment) > MAX_COMMENT:
-        raise ValidationError(
-            "The comment is too long.", fields={"comment": [f"At most {MAX_COMMENT}."]}
         )
     return comment
 

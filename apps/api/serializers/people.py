@@ -7,12 +7,12 @@ from rest_framework import serializers
 from apps.audit.models import Action, Event
 from apps.org.models import Role, Size
 
-from .plans import DepartmentRefSerializer, id_field
+from .plans import DepartmentRefSerializer, QuerySerializer, StrictCharField, id_field
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    username = StrictCharField(min_length=1, max_length=150)
+    password = StrictCharField(min_length=1, max_length=4096, trim_whitespace=False)
 
 
 class TokenSerializer(serializers.Serializer):
@@ -68,7 +68,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
-class EventFilterSerializer(serializers.Serializer):
+class EventFilterSerializer(QuerySerializer):
     """The filters of the audit pages (``apps.plans.history.event_filter``)."""
 
     plan = id_field(required=False, source="plan_id")

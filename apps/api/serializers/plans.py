@@ -20,6 +20,29 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
+class StrictCharField(serializers.CharField):
+    """Text that must arrive as a JSON string: ``12345`` is not a title."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query filters: a parameter given without a value is refused, not ignored."""
+
+    def to_internal_value(self, data):
+        empty = {
+            name: ["Give a value, or leave the parameter out."]
+            for name in self.fields
+            if hasattr(data, "get") and name in data and data.get(name) == ""
+        }
+        if empty:
+            raise serializers.ValidationError(empty)
+        return super().to_internal_value(data)
+
+
 class UserRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -69,6 +92,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "submitted_at",
             "finished_at",
         ]
+        read_only_fields = fields  # an answer always carries every field
 
     @extend_schema_field(serializers.ChoiceField(choices=["marketing", "sales"]))
     def get_lead_department(self, plan: Plan) -> str:
@@ -154,6 +178,7 @@ class PlanDetailSerializer(PlanSerializer):
             "revisions",
             "decisions",
         ]
+        read_only_fields = fields
 
     def get_lead_reason(self, plan: Plan) -> str:
         return plan_lead(plan).reason
@@ -171,7 +196,7 @@ class PlanDetailSerializer(PlanSerializer):
         return DecisionSerializer(decision_list(plan=plan), many=True).data
 
 
-class PlanFilterSerializer(serializers.Serializer):
+class PlanFilterSerializer(QuerySerializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
     author = serializers.CharField(required=False, max_length=150, help_text="A username.")
@@ -186,7 +211,7 @@ class PlanWriteSerializer(serializers.Serializer):
     """The fields of a draft. The plan services check them against the plan's rules."""
 
     kind = serializers.ChoiceField(choices=KIND_CHOICES)
-    title = serializers.CharField(max_length=200)
+    title = StrictCharField(min_length=1, max_length=200)
     focus = serializers.ChoiceField(choices=Focus.choices)
     core_task = serializers.ChoiceField(choices=CoreTask.choices)
     directive = serializers.ChoiceField(choices=Directive.choices)
@@ -204,10 +229,10 @@ class PlanWriteSerializer(serializers.Serializer):
 
 
 class CommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = StrictCharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
-class DiffQuerySerializer(serializers.Serializer):
+class DiffQuerySerializer(QuerySerializer):
     against = id_field(required=False, help_text="Compare with this revision (default: previous).")
 
 

@@ -8,7 +8,13 @@ from rest_framework import serializers
 from apps.org.policy import Outcome, Step
 from workflows import rules
 
-from .plans import PlanDetailSerializer, PlanRefSerializer, UserRefSerializer
+from .plans import (
+    PlanDetailSerializer,
+    PlanRefSerializer,
+    QuerySerializer,
+    StrictCharField,
+    UserRefSerializer,
+)
 
 TASK_STATUSES = ["new", "assigned", "started", "done", "canceled", "error"]
 
@@ -58,7 +64,7 @@ class TaskSerializer(serializers.Serializer):
         return rules.task_outcomes(task)
 
 
-class TaskFilterSerializer(serializers.Serializer):
+class TaskFilterSerializer(QuerySerializer):
     scope = serializers.ChoiceField(
         choices=["inbox", "queue", "done"],
         default="inbox",
@@ -68,10 +74,11 @@ class TaskFilterSerializer(serializers.Serializer):
 
 class DecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=list(Outcome.LABELS))
-    comment = serializers.CharField(
+    comment = StrictCharField(
         required=False,
         allow_blank=True,
         default="",
+        max_length=5000,
         help_text="Required to raise concerns, request changes or reject.",
     )
 

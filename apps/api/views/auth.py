@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
-from rest_framework.authtoken.models import Token
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import Throttled
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,16 +15,26 @@ from apps.org.policy import membership_of
 
 from ..base import ApiMixin, TokenThrottle
 from ..serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
+from ..tokens import ExpiringTokenAuthentication, token_issue
 
 CREDENTIALS_MESSAGE = "Unable to sign in with that username and password."
 
 
 class TokenView(ApiMixin, APIView):
-    """Exchange a username and password for an API token (rate limited per address)."""
+    """Exchange a username and password for an API token (rate limited per address);
+    ``DELETE`` revokes the token the request is made with."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [TokenThrottle]
+    def _revoking(self) -> bool:
+        return getattr(getattr(self, "request", None), "method", None) == "DELETE"
+
+    def get_authenticators(self):
+        return [ExpiringTokenAuthentication()] if self._revoking() else []
+
+    def get_permissions(self):
+        return [IsAuthenticated()] if self._revoking() else [AllowAny()]
+
+    def get_throttles(self):
+        return [] if self._revoking() else [TokenThrottle()]
 
     @extend_schema(
         operation_id="auth_token_create",
@@ -44,11 +54,23 @@ class TokenView(ApiMixin, APIView):
             password=serializer.validated_data["password"],
         )
         if getattr(request, "axes_locked_out", False):
-            raise Throttled(detail="Too many failed sign-ins; try again later.")
+            raise Throttled(
+                wait=settings.LOCKOUT_RETRY_AFTER,
+                detail="Too many failed sign-ins; try again later.",
+            )
         if user is None or not user.is_active:
             raise ValidationError(CREDENTIALS_MESSAGE)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": token_issue(user=user).key})
+
+    @extend_schema(
+        operation_id="auth_token_destroy",
+        request=None,
+        responses={204: OpenApiResponse(description="The token no longer works.")},
+        tags=["auth"],
+    )
+    def delete(self, request):
+        request.auth.delete()
+        return Response(status=204)
 
 
 class MeView(ApiMixin, APIView):

@@ -81,7 +81,15 @@ def _save_plan(request, form, plan=None):
         approvals.plan_submit(actor=request.user, plan_id=plan.pk)
     except DomainError as error:
         form.show_error(error)
-        messages.warning(request, "Your changes are saved, but the plan was not submitted.")
+        reasons = "; ".join(
+            f"{key.rsplit('.', 1)[-1].replace('_', ' ')}: {' '.join(texts)}"
+            for key, texts in error.fields.items()
+        )
+        messages.warning(
+            request,
+            f"Your changes are saved, but the plan was not submitted: {reasons or error.message}",
+        )
+        form.saved_draft = plan  # the draft exists now: saving again must not create another
         return None
     messages.success(request, "Submitted for review.")
     return plan
@@ -98,6 +106,8 @@ def plan_create(request):
         plan = _save_plan(request, form)
         if plan is not None:
             return redirect("plan-detail", plan_id=plan.pk)
+        if getattr(form, "saved_draft", None) is not None:
+            return redirect("plan-edit", plan_id=form.saved_draft.pk)
     return render(
         request, "plans/form.html", {"form": form, "kind": kind, "kind_label": KINDS[kind][0]}
     )

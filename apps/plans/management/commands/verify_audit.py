@@ -5,11 +5,13 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.audit.verify import chain_verify
 from apps.org.models import Company
 from apps.plans.history import RevisionFingerprints
+from apps.plans.integrity import decisions_verify
 
 
 class Command(BaseCommand):
     help = (
-        "Check every company's hash chain and every decision's revision fingerprint. "
+        "Check every company's hash chain, every decision against its event and every "
+        "decision's revision fingerprint. "
         "Prints the chain heads when the trail is intact, or each event that was changed, "
         "removed or reordered; exits with status 1 on tampering."
     )
@@ -31,6 +33,7 @@ class Command(BaseCommand):
             fingerprint_check=RevisionFingerprints(),
             chunk_size=chunk_size,
         )
+        report.problems.extend(decisions_verify(company_ids=company_ids))
         if not report.intact:
             names = {pk: c.slug for pk, c in companies.items()}
             for problem in report.problems:
