@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 PIP     := $(VENV)/bin/pip
 HOST    ?= 127.0.0.1:8000
 
-.PHONY: run test install lock lint reliability browser-deps bench clean
+.PHONY: run test install lock lint reliability browser-deps bench serve load clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ test: install browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
+
+# The production shape on this machine: gunicorn, Celery workers and one beat on PostgreSQL and
+# Redis, supervised by honcho (config/serve, config/Procfile). Ctrl-C or SIGTERM stops it.
+serve: install
+	VENV=$(VENV) HOST=$(HOST) config/serve
+
+# locust against `make serve` (in another terminal): 50 people for 60 s, two workers killed,
+# then the after-checks; writes load/results/latest.json.
+load: install
+	VENV=$(VENV) config/serve env $(PY) load/run.py
 
 reliability: install
 	$(VENV)/bin/pytest -m "reliability or security" -rA

@@ -55,9 +55,9 @@ def queries(fn):
 def main() -> None:
     from django.contrib.auth import get_user_model
 
+    from apps.demo.seed import seed_demo
     from tests.factories import draft
     from workflows import services
-    from workflows.demo import seed_demo
     from workflows.selectors import task_inbox, task_queue
 
     call_command("migrate", verbosity=0)

@@ -4,9 +4,9 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("workflows.urls")),
-    path("company/", include("apps.org.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("api/", include("apps.api.urls")),
+    path("", include("apps.web.urls")),
 ]
 
 handler400 = "apps.core.views.bad_request"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from workflows.demo import seed_demo
+from apps.demo.seed import seed_demo
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from apps.core.timeutils import add_working_days
 from apps.org.policy import Outcome, Route, Step
 from apps.plans.selectors import decisions_on_revision
-
-from . import notifications
-from .models import TaskDeadline
 
 
 def _round(process: Any, step: str):
@@ -42,17 +38,3 @@ def review_wants_changes(process: Any) -> bool:
 def last_sign_off_is(process: Any, outcome: str) -> bool:
     last = _round(process, Step.SIGN_OFF).order_by("-id").first()
     return last is not None and last.outcome == outcome
-
-
-def task_created(task: Any) -> None:
-    """Each human task gets its deadline from the route the plan started with."""
-    plan = task.process.planprocess.plan
-    route = Route.from_dict(plan.route)
-    step = task.flow_task.step
-    days = route.deadlines.get(step) or 1
-    TaskDeadline.objects.create(
-        task=task,
-        company_id=plan.company_id,
-        due_at=add_working_days(task.created, days),
-    )
-    notifications.task_created(task)

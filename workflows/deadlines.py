@@ -17,30 +17,19 @@ from django.db import transaction
 from django.urls import reverse
 
 from apps.audit.models import Action
-from apps.audit.services import event_record
 from apps.core import timeutils
+from apps.core.timeutils import working_time_between
 from apps.notifications.selectors import emails_pending
 from apps.notifications.services import notifications_create
 
-from .flows import PlanApprovalFlow
-from .models import OPEN_STATUSES, ApprovalTask, TaskDeadline
+from . import rules
+from .events import step_event
+from .lock import lock_process
+from .models import ApprovalTask, TaskDeadline
 from .notifications import ESCALATION, REMINDER, candidates, describe, heads, when
 
 REMIND_WITHIN = timedelta(days=1)  # of working time left
 SCAN_HORIZON = timedelta(days=4)  # one working day left is at most three calendar days away
-
-
-def working_time_between(start: datetime, end: datetime) -> timedelta:
-    """Time from ``start`` to ``end`` that falls on Monday to Friday."""
-    total = timedelta()
-    cursor = start
-    while cursor < end:
-        midnight = (cursor + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        step_end = min(end, midnight)
-        if cursor.weekday() < 5:
-            total += step_end - cursor
-        cursor = step_end
-    return total
 
 
 def reminder_due(deadline: TaskDeadline, moment: datetime) -> bool:
@@ -57,9 +46,7 @@ def reminder_due(deadline: TaskDeadline, moment: datetime) -> bool:
 
 def deadlines_due(*, moment: datetime) -> tuple[list[int], list[int]]:
     """Deadlines of open tasks to remind and to escalate now, as two lists of ids."""
-    unescalated = TaskDeadline.objects.filter(
-        task__status__in=OPEN_STATUSES, escalated_at__isnull=True
-    )
+    unescalated = TaskDeadline.objects.filter(rules.open_q("task__"), escalated_at__isnull=True)
     overdue = unescalated.filter(due_at__lte=moment).order_by("due_at", "id")
     soon = unescalated.filter(
         reminded_at__isnull=True, due_at__gt=moment, due_at__lte=moment + SCAN_HORIZON
@@ -77,7 +64,7 @@ def deadline_remind(*, deadline_id: int) -> list[int]:
     deadline = TaskDeadline.objects.select_related("task").filter(pk=deadline_id).first()
     if deadline is None:
         return []
-    with PlanApprovalFlow.lock(deadline.task.process_id):
+    with lock_process(deadline.task.process_id):
         moment = timeutils.now()
         deadline.refresh_from_db()
         task = _open_task(deadline.task_id)
@@ -89,7 +76,14 @@ def deadline_remind(*, deadline_id: int) -> list[int]:
         if not claimed:
             return emails_pending(key=key)
         users = list(candidates(task))
-        _event(task, Action.REMIND, due_at=deadline.due_at, reminded=_names(users))
+        step_event(
+            None,
+            task.process.planprocess.plan,
+            task,
+            Action.REMIND,
+            due_at=deadline.due_at.isoformat(),
+            reminded=_names(users),
+        )
         return notifications_create(
             key=key,
             users=users,
@@ -106,7 +100,7 @@ def deadline_escalate(*, deadline_id: int) -> list[int]:
     deadline = TaskDeadline.objects.select_related("task").filter(pk=deadline_id).first()
     if deadline is None:
         return []
-    with PlanApprovalFlow.lock(deadline.task.process_id):
+    with lock_process(deadline.task.process_id):
         moment = timeutils.now()
         task = _open_task(deadline.task_id)
         if task is None:
@@ -118,10 +112,12 @@ def deadline_escalate(*, deadline_id: int) -> list[int]:
             return emails_pending(key=key)
         users = list(heads(task))
         holder = task.owner.username if task.owner_id else "nobody (unclaimed)"
-        _event(
+        step_event(
+            None,
+            task.process.planprocess.plan,
             task,
             Action.ESCALATE,
-            due_at=deadline.due_at,
+            due_at=deadline.due_at.isoformat(),
             escalated_to=_names(users),
             held_by=holder,
         )
@@ -139,28 +135,8 @@ def deadline_escalate(*, deadline_id: int) -> list[int]:
 def _open_task(task_id: int) -> ApprovalTask | None:
     return (
         ApprovalTask.objects.select_related("process__planprocess__plan__author", "owner")
-        .filter(pk=task_id, status__in=OPEN_STATUSES)
+        .filter(rules.open_q(), pk=task_id)
         .first()
-    )
-
-
-def _event(task: ApprovalTask, action: str, *, due_at: datetime, **data: Any) -> None:
-    plan = task.process.planprocess.plan
-    event_record(
-        company_id=plan.company_id,
-        plan_id=plan.pk,
-        task_id=task.pk,
-        action=action,
-        actor=None,
-        step=task.flow_task.step,
-        from_status=plan.status,
-        to_status=plan.status,
-        revision=plan.revision_count or None,
-        data={
-            "department": task.data.get("department_name", ""),
-            "due_at": due_at.isoformat(),
-            **data,
-        },
     )
 
 

@@ -1,7 +1,7 @@
 """The approval route of a marketing plan, as one viewflow flow.
 
-Wiring only: each callback is a line or two that asks the policy, the plan
-selectors or a service. The same flow serves every company size; the plan's
+Wiring only: each callback is a line or two that asks the gateway conditions
+or the engine's hooks. The same flow serves every company size; the plan's
 frozen route says how many departments review and whether their review binds.
 """
 
@@ -10,10 +10,10 @@ from viewflow.workflow import flow
 
 from apps.org.policy import Step
 
-from . import conditions, node_views
+from . import conditions, hooks
 from .lock import process_row_lock
 from .models import ApprovalTask, PlanProcess
-from .nodes import ApprovalStep, ReviewSplit
+from .nodes import ApprovalStep, ReviewSplit, RevisePageView, TaskPageView
 
 
 class PlanApprovalFlow(flow.Flow):
@@ -41,7 +41,7 @@ class PlanApprovalFlow(flow.Flow):
     )
 
     review = (
-        ApprovalStep(node_views.TaskDecideView.as_view(), step=Step.REVIEW)
+        ApprovalStep(TaskPageView.as_view(), step=Step.REVIEW)
         .Annotation(title="Sales review", description="A sales department reviews the plan.")
         .onCreate(this.task_created)
         .Next(this.join_reviews)
@@ -62,7 +62,7 @@ class PlanApprovalFlow(flow.Flow):
     )
 
     sign_off = (
-        ApprovalStep(node_views.TaskDecideView.as_view(), step=Step.SIGN_OFF)
+        ApprovalStep(TaskPageView.as_view(), step=Step.SIGN_OFF)
         .Annotation(title="Sign-off", description="The head who signs off decides.")
         .onCreate(this.task_created)
         .Next(this.check_sign_off)
@@ -77,7 +77,7 @@ class PlanApprovalFlow(flow.Flow):
     )
 
     revise = (
-        ApprovalStep(node_views.TaskReviseView.as_view(), step=Step.REVISE)
+        ApprovalStep(RevisePageView.as_view(), step=Step.REVISE)
         .Annotation(title="Revise and resubmit", description="The author answers the request.")
         .Assign(this.plan_author)
         .onCreate(this.task_created)
@@ -95,7 +95,7 @@ class PlanApprovalFlow(flow.Flow):
         return conditions.review_departments(activation.process)
 
     def task_created(self, activation):
-        conditions.task_created(activation.task)
+        hooks.task_opened(activation.task)
 
     def plan_author(self, activation):
         return activation.process.plan.author

@@ -14,26 +14,40 @@ plan line up: the second sees what the first did (a finished task is a clean
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import DatabaseError, transaction
 from viewflow.workflow.exceptions import FlowLockFailed
 
+from .models import PlanProcess
+
+
+@contextmanager
+def _row_lock(process_class: Any, process_pk: int) -> Iterator[None]:
+    """``SELECT ... FOR UPDATE`` on the process row, held until the transaction ends."""
+    with transaction.atomic():
+        try:
+            # Its own savepoint: a deadlock or timeout leaves the caller's transaction usable.
+            with transaction.atomic():
+                process = process_class._default_manager.filter(pk=process_pk)
+                process.select_for_update().exists()
+        except DatabaseError as error:
+            raise FlowLockFailed(f"Lock failed for process {process_pk}") from error
+        yield
+
 
 class ProcessRowLock:
-    """``SELECT ... FOR UPDATE`` on the process row, held until the transaction ends."""
+    """The flow's ``lock_impl``: viewflow calls it with the flow class."""
 
-    @contextmanager
-    def __call__(self, flow_class, process_pk):
-        with transaction.atomic():
-            try:
-                # Its own savepoint: a deadlock or timeout leaves the caller's transaction usable.
-                with transaction.atomic():
-                    process = flow_class.process_class._default_manager.filter(pk=process_pk)
-                    process.select_for_update().exists()
-            except DatabaseError as error:
-                raise FlowLockFailed(f"Lock failed for {flow_class}") from error
-            yield
+    def __call__(self, flow_class: Any, process_pk: int):
+        return _row_lock(flow_class.process_class, process_pk)
 
 
 process_row_lock = ProcessRowLock()
+
+
+def lock_process(process_pk: int):
+    """The same lock for the services and the deadline scan, which act outside activations."""
+    return _row_lock(PlanProcess, process_pk)

@@ -7,15 +7,12 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from viewflow.workflow.managers import TaskQuerySet
 from viewflow.workflow.models import Process, Task
-from viewflow.workflow.status import STATUS
 
-from apps.org.models import Department
-from apps.org.policy import has_company_perm, membership_of
+from apps.org.policy import membership_of
 
-OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+from . import rules
 
 
 class PlanProcess(Process):
@@ -32,12 +29,7 @@ class PlanProcess(Process):
 
 
 class ApprovalTaskQuerySet(TaskQuerySet):
-    """viewflow's task queries, scoped to the user's company and the approval policy.
-
-    viewflow's own queue reads guardian's generic permission table; Greenlight
-    grants on direct foreign-key tables, so the queue is computed here instead,
-    and the author of a plan never sees its tasks in their queue.
-    """
+    """viewflow's task queries, scoped to the user's company and the approval rules."""
 
     def for_company_of(self, user: Any) -> ApprovalTaskQuerySet:
         membership = membership_of(user)
@@ -45,33 +37,20 @@ class ApprovalTaskQuerySet(TaskQuerySet):
             return self.none()
         return self.filter(process__planprocess__plan__company_id=membership.company_id)
 
+    def may_act(self, user: Any) -> ApprovalTaskQuerySet:
+        """Human tasks of the user's company that the user may act on (``rules.may_act_q``)."""
+        return self.for_company_of(user).filter(rules.may_act_q(user.pk))
+
     def user_queue(self, user: Any, flow_class: Any = None) -> ApprovalTaskQuerySet:
-        queryset = self.filter(flow_task_type="HUMAN").for_company_of(user)
+        """Tasks the user may claim: unclaimed, or claimed by someone who may no longer act.
+
+        viewflow's own queue reads guardian's generic permission table; Greenlight
+        grants on direct foreign-key tables, so the queue is computed from the rules.
+        """
+        queryset = self.may_act(user)
         if flow_class is not None:
             queryset = queryset.filter(process__flow_class=flow_class)
-        membership = membership_of(user)
-        if membership is None:
-            return queryset.none()
-        departments = Department.objects.filter(
-            company_id=membership.company_id,
-            departmentuserobjectpermission__user=user,
-            departmentuserobjectpermission__permission__codename="review_plans",
-        ).values_list("pk", flat=True)
-        allowed = Q(
-            owner_permission="org.review_plans",
-            owner_permission_obj_pk__in=[str(pk) for pk in departments],
-        )
-        if has_company_perm(user, membership.company, "sign_off_plans"):
-            allowed |= Q(
-                owner_permission="org.sign_off_plans",
-                owner_permission_obj_pk=str(membership.company_id),
-            )
-        return (
-            queryset.filter(allowed | Q(owner=user))
-            .exclude(process__planprocess__plan__author=user)
-            # a removed member's claim returns to the queue
-            .filter(Q(owner__isnull=True) | Q(owner__is_active=False))
-        )
+        return queryset.filter(Q(owner__isnull=True) | rules.claim_is_stale_q())
 
     def user_archive(self, user: Any, flow_class: Any = None) -> ApprovalTaskQuerySet:
         return super().user_archive(user, flow_class).for_company_of(user)
@@ -81,7 +60,9 @@ class ApprovalTaskQuerySet(TaskQuerySet):
         return super().filter_available(flow_classes, user).for_company_of(user)
 
     def inbox(self, flow_classes, user):
-        return super().inbox(flow_classes, user).for_company_of(user)
+        return (
+            super().inbox(flow_classes, user).for_company_of(user).filter(rules.may_act_q(user.pk))
+        )
 
     def queue(self, flow_classes, user):
         return super().queue(flow_classes, user).for_company_of(user)
@@ -101,10 +82,12 @@ class ApprovalTask(Task):
         return getattr(self.flow_task, "step", "")
 
     @property
+    def is_open(self) -> bool:
+        return rules.is_open(self)
+
+    @property
     def is_overdue(self) -> bool:
-        """Open and past its deadline."""
-        deadline = getattr(self, "deadline", None)
-        return bool(self.finished is None and deadline and deadline.due_at < timezone.now())
+        return rules.is_overdue(self)
 
 
 class TaskDeadline(models.Model):

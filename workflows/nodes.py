@@ -1,60 +1,95 @@
-"""Two viewflow nodes shaped for plan approval.
+"""Two viewflow nodes shaped for plan approval, and where viewflow's task URLs hand over.
 
-``ApprovalStep`` is a human task whose rights come from the approval policy
+``ApprovalStep`` is a human task whose rights come from the approval rules
 (company, role, segregation of duties) rather than from a model-wide
-permission, and whose claim and release go through Greenlight's services.
-``ReviewSplit`` opens one review task per reviewing department of the plan's
-route: one for a small or medium company, one per region for a large one.
+permission. ``ReviewSplit`` opens one review task per reviewing department of
+the plan's route: one for a small or medium company, one per region for a large one.
+
+viewflow's frontend links a task's "execute", "assign" and "unassign" to the
+node. Greenlight decides, claims and releases on its own pages, through its
+services, so these URLs hand over by URL name: a GET goes to the task's page,
+a POST is redirected with its body (307) to the claim or release endpoint, where
+it is checked and recorded like a claim from anywhere else.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views import View
 from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.nodes.split import SplitActivation
 
-from apps.org.models import Company, Department
 from apps.org.policy import Step
+
+from . import rules
+
+
+class TaskPageView(View):
+    """viewflow's execute URL of a review or sign-off: the decision lives on the task page."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return redirect("task-detail", task_id=kwargs["task_pk"])
+
+
+class RevisePageView(View):
+    """viewflow's execute URL of a revision: the author edits and resubmits the plan."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return redirect("plan-edit", plan_id=request.activation.process.plan_id)
+
+
+class _TaskActionHandOff(View):
+    url_name = ""
+
+    def get(self, request, *args, **kwargs):
+        return redirect("task-detail", task_id=kwargs["task_pk"])
+
+    def post(self, request, *args, **kwargs):
+        target = reverse(self.url_name, kwargs={"task_id": kwargs["task_pk"]})
+        return HttpResponseRedirect(target, status=307)
+
+
+class ClaimHandOff(_TaskActionHandOff):
+    url_name = "task-claim"
+
+
+class ReleaseHandOff(_TaskActionHandOff):
+    url_name = "task-release"
 
 
 class ApprovalStep(flow.View):
     cancel_view_class = None
     undo_view_class = None
     revive_view_class = None
+    assign_view_class = ClaimHandOff
+    unassign_view_class = ReleaseHandOff
 
     def __init__(self, view: Any, *, step: str, **kwargs: Any) -> None:
         super().__init__(view, **kwargs)
         self.step = step
 
-    def _ready(self) -> None:
-        super()._ready()
-        from . import node_views
-
-        self.assign_view_class = node_views.ClaimTaskView
-        self.unassign_view_class = node_views.ReleaseTaskView
-
     def calc_owner_permission(self, activation: Activation) -> str | None:
-        return {Step.REVIEW: "org.review_plans", Step.SIGN_OFF: "org.sign_off_plans"}.get(self.step)
+        return rules.STEP_PERMISSIONS.get(self.step)
 
     def calc_owner_permission_obj(self, activation: Activation) -> Any:
+        plan = activation.process.plan
         if self.step == Step.REVIEW:
-            return Department.objects.get(pk=activation.task.data["department_id"])
+            return plan.company.departments.get(pk=activation.task.data["department_id"])
         if self.step == Step.SIGN_OFF:
-            return Company.objects.get(pk=activation.process.plan.company_id)
+            return plan.company
         return None
 
     def can_assign(self, user: Any, task: Any) -> bool:
-        from .policy import task_may_act
-
-        return task.owner_id is None and task_may_act(user, task)
+        return task.owner_id is None and rules.may_act(user, task)
 
     def can_execute(self, user: Any, task: Any) -> bool:
-        from .policy import task_may_act
-
-        return task.owner_id == getattr(user, "pk", None) and task_may_act(user, task)
+        return task.owner_id == getattr(user, "pk", None) and rules.may_act(user, task)
 
     def can_unassign(self, user: Any, task: Any) -> bool:
         return task.owner_id is not None and task.owner_id == getattr(user, "pk", None)

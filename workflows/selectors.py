@@ -15,7 +15,8 @@ from apps.org.policy import Step
 from apps.plans.models import Plan
 from apps.plans.selectors import plan_list_for
 
-from .models import OPEN_STATUSES, ApprovalTask, PlanProcess
+from . import rules
+from .models import ApprovalTask, PlanProcess
 
 
 def _tasks() -> QuerySet[ApprovalTask]:
@@ -46,7 +47,7 @@ def process_access(*, user: Any, process_id: Any) -> PlanProcess:
 def _overdue_first(queryset: QuerySet[ApprovalTask]) -> QuerySet[ApprovalTask]:
     return queryset.annotate(
         overdue_rank=Case(
-            When(deadline__due_at__lt=now(), then=Value(0)),
+            When(rules.overdue_q(now()), then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         )
@@ -54,9 +55,11 @@ def _overdue_first(queryset: QuerySet[ApprovalTask]) -> QuerySet[ApprovalTask]:
 
 
 def task_inbox(*, user: Any) -> QuerySet[ApprovalTask]:
-    """Open tasks assigned to the user, overdue first."""
+    """Open tasks assigned to the user that the user may still act on, overdue first."""
     return _overdue_first(
-        _tasks().for_company_of(user).filter(owner=user, status__in=OPEN_STATUSES)
+        ApprovalTask.objects.may_act(user)
+        .filter(rules.open_q(), owner=user)
+        .select_related("owner", "deadline", "process__planprocess__plan__author")
     )
 
 
@@ -64,7 +67,7 @@ def task_queue(*, user: Any) -> QuerySet[ApprovalTask]:
     """Unclaimed tasks the user may claim, overdue first."""
     return _overdue_first(
         ApprovalTask.objects.user_queue(user)
-        .filter(status__in=OPEN_STATUSES)
+        .filter(rules.open_q())
         .select_related("owner", "deadline", "process__planprocess__plan__author")
     )
 
@@ -92,9 +95,7 @@ class CurrentStep:
 
 def current_steps(*, plan: Plan) -> list[CurrentStep]:
     """The plan's open human tasks: who may act next, and by when."""
-    tasks = (
-        _tasks().filter(process__planprocess__plan=plan, status__in=OPEN_STATUSES).order_by("id")
-    )
+    tasks = _tasks().filter(rules.open_q(), process__planprocess__plan=plan).order_by("id")
     moment = now()
     steps = []
     for task in tasks:
@@ -117,7 +118,7 @@ def current_steps(*, plan: Plan) -> list[CurrentStep]:
                 assignee=task.owner,
                 candidates=candidates,
                 due_at=due_at,
-                overdue=bool(due_at and due_at < moment),
+                overdue=rules.is_overdue(task, moment),
             )
         )
     return steps

@@ -19,7 +19,7 @@ The chain head closes each chain: events removed from the end, or a rewritten
 latest event, show against it; its own seal (an HMAC of its position) shows a
 head moved by hand. Decision and submission events carry the
 fingerprint of the revision they acted on; this app cannot read plans, so the
-caller passes a ``fingerprint_check`` that can (see ``workflows.audit``).
+caller passes a ``fingerprint_check`` that can (see ``apps.plans.history``).
 """
 
 from __future__ import annotations

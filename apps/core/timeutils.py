@@ -26,6 +26,19 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return moment
 
 
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    """Time from ``start`` to ``end`` that falls on Monday to Friday."""
+    total = timedelta()
+    cursor = start
+    while cursor < end:
+        midnight = (cursor + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        step_end = min(end, midnight)
+        if cursor.weekday() < 5:
+            total += step_end - cursor
+        cursor = step_end
+    return total
+
+
 def now() -> datetime:
     """The current time; one place to freeze it in tests."""
     return timezone.now()

@@ -80,7 +80,9 @@ def _email(notification: Notification) -> EmailMessage:
     }
     body = render_to_string([f"email/{notification.kind}.txt", "email/notification.txt"], context)
     subject = " ".join(f"Greenlight: {notification.message}".split())[:150]
-    return EmailMessage(subject=subject, body=body, to=[notification.user.email])
+    # The header names the notification, so a mail log can show each one went once.
+    headers = {"X-Greenlight-Notification": str(notification.pk)}
+    return EmailMessage(subject=subject, body=body, to=[notification.user.email], headers=headers)
 
 
 def notification_mark_read(*, user: Any, notification_id: Any) -> Notification:

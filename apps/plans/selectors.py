@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Concat
 
 from apps.core.errors import NotFound
 from apps.core.ids import object_id
@@ -29,6 +30,37 @@ def plan_list_for(*, user: Any) -> QuerySet[Plan]:
         .filter(visible)
         .select_related("author", "company")
     )
+
+
+def plan_filter(
+    plans: QuerySet[Plan],
+    *,
+    status: str = "",
+    kind: str = "",
+    author: str = "",
+    q: str = "",
+) -> QuerySet[Plan]:
+    """Narrow a list of plans the same way on every interface.
+
+    ``author`` is a username; ``q`` matches words in the title or the author's
+    name as the pages show it (the full name, or the username).
+    """
+    if status:
+        plans = plans.filter(status=status)
+    if kind:
+        plans = plans.filter(kind=kind)
+    if author:
+        plans = plans.filter(author__username=author)
+    query = (q or "").strip()
+    if query:
+        plans = plans.alias(
+            author_name=Concat("author__first_name", Value(" "), "author__last_name")
+        ).filter(
+            Q(title__icontains=query)
+            | Q(author__username__icontains=query)
+            | Q(author_name__icontains=query)
+        )
+    return plans
 
 
 def plan_access(*, user: Any, plan_id: Any) -> Plan:

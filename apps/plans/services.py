@@ -1,13 +1,12 @@
-"""Every write to plans: drafting, editing, freezing revisions, recording decisions.
+"""Drafting and editing plans: services with an actor, a transaction and one history event.
 
-Starting and moving the approval process lives in ``workflows.services``,
-which calls these; a domain app never imports the flows.
+Freezing a revision, moving the status and recording a decision happen only
+as part of an approval action, so they are private helpers of the engine
+(``workflows.services``); a domain app never imports the flows.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import unicodedata
 from typing import Any
 
@@ -16,22 +15,11 @@ from django.db import transaction
 from apps.audit.models import Action
 from apps.audit.services import event_record
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationError
-from apps.core.timeutils import now
 from apps.org.models import Company, Department, DepartmentKind, Size
 from apps.org.policy import has_company_perm, membership_of
 
 from .kinds import KINDS, content_clean
-from .models import (
-    FROZEN_FIELDS,
-    CoreTask,
-    Decision,
-    Directive,
-    Focus,
-    Horizon,
-    Plan,
-    PlanRevision,
-    Status,
-)
+from .models import CoreTask, Directive, Focus, Horizon, Plan
 from .selectors import plan_access
 
 CHOICES = {
@@ -45,18 +33,6 @@ CHOICES = {
 def _visible(text: str) -> bool:
     """Whether ``text`` shows anything: zero-width and other format characters do not."""
     return any(unicodedata.category(char)[0] not in ("C", "Z") for char in text)
-
-
-def content_fingerprint(revision_fields: dict[str, Any]) -> str:
-    """SHA-256 over a canonical serialisation of what a revision froze."""
-    canonical = json.dumps(revision_fields, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def revision_payload(source: Plan | PlanRevision) -> dict[str, Any]:
-    payload = {name: getattr(source, name) for name in FROZEN_FIELDS}
-    payload["content"] = source.content
-    return payload
 
 
 def _clean_header(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -235,55 +211,3 @@ def plan_update(*, actor: Any, plan: Plan, data: dict[str, Any]) -> Plan:
             data={"changed": sorted(changed)},
         )
     return plan
-
-
-def plan_freeze_revision(*, plan: Plan, actor: Any) -> PlanRevision:
-    """Freeze the plan's current text as its next revision. Runs inside the submit."""
-    content = content_clean(plan.kind, plan.content, complete=True)
-    payload = revision_payload(plan) | {"content": content}
-    number = plan.revision_count + 1
-    revision = PlanRevision.objects.create(
-        plan=plan,
-        number=number,
-        created_by=actor,
-        created_at=now(),
-        content_sha256=content_fingerprint(payload),
-        **payload,
-    )
-    plan.revision_count = number
-    return revision
-
-
-def plan_set_status(*, plan: Plan, status: str) -> str:
-    """Move the plan to ``status``; return the status it had. The caller writes the event."""
-    previous = plan.status
-    plan.status = status
-    if status in (Status.APPROVED, Status.REJECTED, Status.CANCELLED):
-        plan.finished_at = now()
-    plan.save()
-    return previous
-
-
-def decision_record(
-    *,
-    plan: Plan,
-    task_id: int,
-    step: str,
-    actor: Any,
-    outcome: str,
-    comment: str,
-    department: Department | None,
-) -> Decision:
-    revision = plan.revisions.get(number=plan.revision_count)
-    return Decision.objects.create(
-        plan=plan,
-        revision=revision,
-        task_id=task_id,
-        step=step,
-        department=department,
-        department_name=department.name if department else "",
-        actor=actor,
-        outcome=outcome,
-        comment=comment,
-        created_at=now(),
-    )

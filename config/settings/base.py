@@ -39,13 +39,17 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.org",
     "apps.plans",
-    "apps.api",
     "apps.notifications",
     "workflows",
+    "apps.api",
+    "apps.web",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the web process (collected into STATIC_ROOT in production).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.HardeningMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -53,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.web.errors.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "viewflow.middleware.SiteMiddleware",
@@ -72,7 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.org.context_processors.membership",
+                "apps.web.context_processors.membership",
                 "apps.notifications.context_processors.unread_notifications",
             ],
         },

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from workflows.demo import DEMO_PASSWORD
+from apps.demo.seed import DEMO_PASSWORD
 
 
 class JsonClient(APIClient):

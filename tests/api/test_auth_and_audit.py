@@ -14,8 +14,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.audit.models import Event
+from apps.demo.seed import DEMO_PASSWORD
 from tests.factories import draft, submitted
-from workflows.demo import DEMO_PASSWORD
 
 
 def test_a_token_is_issued_for_the_right_password_only(anonymous, demo):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
+from apps.demo.seed import DEMO_PASSWORD
 from apps.plans.models import Plan
 from tests.factories import draft, open_task, submitted
-from workflows.demo import DEMO_PASSWORD
 
 
 def error_of(response, status: int) -> dict:

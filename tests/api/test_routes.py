@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflows.demo import BRAND, PROMO
+from apps.demo.seed import BRAND, PROMO
 
 
 def ok(response, status: int = 200) -> dict:

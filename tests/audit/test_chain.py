@@ -14,8 +14,8 @@ from apps.audit import guard
 from apps.audit.chain import record_of, unkeyed_digest
 from apps.audit.models import AppendOnlyError, ChainHead, Event
 from apps.org.models import Company
+from apps.plans.fingerprints import content_fingerprint, revision_payload
 from apps.plans.models import Decision, Plan, PlanRevision
-from apps.plans.services import content_fingerprint, revision_payload
 
 from .helpers import chain_of, verify_audit
 

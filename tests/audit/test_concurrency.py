@@ -12,11 +12,11 @@ from django.db import connection, transaction
 from apps.audit import guard
 from apps.audit.models import Action, ChainHead, Event
 from apps.audit.services import event_record
+from apps.demo.seed import seed_demo
 from apps.org.models import Company
 from apps.plans.models import Status
 from tests.factories import draft, open_task
 from workflows import services as approvals
-from workflows.demo import seed_demo
 
 from .helpers import assert_chained, chain_of, verify_audit
 

@@ -247,7 +247,7 @@ def test_an_action_failing_after_its_event_leaves_neither_the_event_nor_a_gap(us
     boom = DomainError("the mail server fell over")
     with (
         recorded() as events,
-        mock.patch("workflows.services._record_closed", side_effect=boom),
+        mock.patch("workflows.services.tasks._record_closed", side_effect=boom),
         pytest.raises(DomainError),
     ):
         decide(plan, user("maple.sales"), "approve")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from apps.demo.seed import DEMO_PASSWORD, seed_demo
 from apps.plans.models import Plan, Status
-from workflows.demo import DEMO_PASSWORD, seed_demo
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [

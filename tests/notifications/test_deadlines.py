@@ -8,13 +8,14 @@ from django.utils import timezone
 
 from apps.audit.models import Action, Event
 from apps.core import timeutils
+from apps.core.timeutils import working_time_between
 from apps.notifications.models import Notification
 from apps.org import services as org_services
 from apps.org.models import Department
 from config.celery import app as celery_app
 from tests.factories import decide, open_task, submitted
 from workflows import services as approvals
-from workflows.deadlines import deadlines_due, reminder_due, working_time_between
+from workflows.deadlines import deadlines_due, reminder_due
 from workflows.models import TaskDeadline
 from workflows.selectors import current_steps, task_queue
 from workflows.tasks import escalate_deadline, remind_deadline, scan_deadlines

@@ -5,6 +5,7 @@ import pytest
 from apps.audit.models import Event
 from apps.core.errors import NotFound, ValidationError
 from apps.plans import services as plan_services
+from apps.plans.fingerprints import content_fingerprint, revision_payload
 from apps.plans.kinds import KINDS, MAX_TEXT, content_clean
 from apps.plans.models import PlanRevision, Status
 from apps.plans.selectors import revision_diff, revision_get
@@ -107,9 +108,7 @@ def test_a_plan_of_every_kind_can_be_submitted_and_freezes_its_content(user):
         assert plan.status == Status.IN_REVIEW
         assert (revision.number, revision.kind, revision.created_by) == (1, kind, planner)
         assert revision.content == content_clean(kind, content, complete=True)
-        assert revision.content_sha256 == plan_services.content_fingerprint(
-            plan_services.revision_payload(revision)
-        )
+        assert revision.content_sha256 == content_fingerprint(revision_payload(revision))
         first_diff = {c.field: (c.old, c.new) for c in revision_diff(None, revision)}
         assert first_diff["title"] == ("", f"A {kind} plan")
         assert first_diff["kind"] == ("", kind)

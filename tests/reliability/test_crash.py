@@ -29,7 +29,7 @@ from viewflow.workflow.status import STATUS
 from apps.audit.models import Event
 from apps.plans.models import Decision, Status
 from tests.factories import open_task, submitted
-from workflows import conditions
+from workflows import conditions, hooks
 from workflows import services as approvals
 from workflows.flows import PlanApprovalFlow
 from workflows.models import ApprovalTask
@@ -39,10 +39,10 @@ from .harness import POSTGRES_ONLY, db_state, medium_company, state_diff
 
 pytestmark = [pytest.mark.reliability, POSTGRES_ONLY, pytest.mark.django_db(transaction=True)]
 
-# Where the fault strikes: a function of workflows.conditions that the transition calls.
+# Where the fault strikes: a function of the engine that the transition calls.
 POINTS = {
-    "join": "review_round_closed",  # in the Join activation: the sign-off does not exist yet
-    "next_task": "task_created",  # the sign-off row is written, nothing is committed
+    "join": (conditions, "review_round_closed"),  # in the Join: no sign-off exists yet
+    "next_task": (hooks, "task_opened"),  # the sign-off row is written, nothing is committed
 }
 
 CHILD = """
@@ -50,16 +50,17 @@ import os, signal, sys
 import django
 django.setup()
 from django.contrib.auth import get_user_model
-from workflows import conditions, services
+from importlib import import_module
+from workflows import services
 from workflows.models import ApprovalTask
 
-task_id, user_id, point = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+task_id, user_id, module, point = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 
 def die(*args, **kwargs):
     print("task status when killed:", ApprovalTask.objects.get(pk=task_id).status, flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
 
-setattr(conditions, point, die)
+setattr(import_module(module), point, die)
 services.task_decide(
     actor=get_user_model().objects.get(pk=user_id), task_id=task_id, outcome="approve"
 )
@@ -124,13 +125,14 @@ def test_an_exception_mid_transition_leaves_nothing_behind(scene, queued, monkey
         seen.append(_observe(task.pk))
         raise Injected("injected fault")
 
-    original = getattr(conditions, POINTS[point])
-    monkeypatch.setattr(conditions, POINTS[point], fault)
+    module, name = POINTS[point]
+    original = getattr(module, name)
+    monkeypatch.setattr(module, name, fault)
     with pytest.raises(Injected):
         approvals.task_decide(
             actor=company.reviewers_of("Sales")[0], task_id=task.pk, outcome="approve"
         )
-    monkeypatch.setattr(conditions, POINTS[point], original)
+    monkeypatch.setattr(module, name, original)
     _after_the_fault(scene, queued, seen[0])
     _survived(f"exception at {point}")
 
@@ -160,7 +162,8 @@ def test_a_killed_database_connection_mid_transition_leaves_nothing_behind(
     scene, queued, monkeypatch, point
 ):
     company, plan, task, before = scene
-    original = getattr(conditions, POINTS[point])
+    module, name = POINTS[point]
+    original = getattr(module, name)
     seen, errors = [], []
 
     def fault(*args, **kwargs):
@@ -178,11 +181,11 @@ def test_a_killed_database_connection_mid_transition_leaves_nothing_behind(
         finally:
             connection.close()
 
-    monkeypatch.setattr(conditions, POINTS[point], fault)
+    monkeypatch.setattr(module, name, fault)
     thread = threading.Thread(target=decide)
     thread.start()
     thread.join(60)
-    monkeypatch.setattr(conditions, POINTS[point], original)
+    monkeypatch.setattr(module, name, original)
     assert len(errors) == 1, "the decision should have died with its connection"
     assert type(errors[0]).__module__.startswith(("django.db", "psycopg"))
     _after_the_fault(scene, queued, seen[0])
@@ -212,7 +215,8 @@ def test_a_killed_process_mid_transition_leaves_nothing_behind(scene, queued, po
             CHILD,
             str(task.pk),
             str(company.reviewers_of("Sales")[0].pk),
-            POINTS[point],
+            POINTS[point][0].__name__,
+            POINTS[point][1],
         ],
         cwd=settings.BASE_DIR,
         env=env,

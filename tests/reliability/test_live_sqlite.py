@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from workflows.demo import DEMO_PASSWORD
 
 from tests.reliability.figures import record
-from workflows.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(600)]
 

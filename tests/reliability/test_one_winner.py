@@ -24,7 +24,8 @@ from apps.plans.models import Decision, Status
 from tests.factories import open_task, submitted
 from workflows import services as approvals
 from workflows.flows import PlanApprovalFlow
-from workflows.models import OPEN_STATUSES, ApprovalTask
+from workflows.models import ApprovalTask
+from workflows.rules import OPEN_STATUSES
 
 from .figures import record
 from .harness import POSTGRES_ONLY, medium_company, rounds

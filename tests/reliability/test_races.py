@@ -14,7 +14,8 @@ from apps.plans.models import Decision, Status
 from tests.factories import open_task, submitted
 from workflows import services as approvals
 from workflows.flows import PlanApprovalFlow
-from workflows.models import OPEN_STATUSES, ApprovalTask, PlanProcess
+from workflows.models import ApprovalTask, PlanProcess
+from workflows.rules import OPEN_STATUSES
 
 from .figures import record
 from .harness import POSTGRES_ONLY, large_company, medium_company, rounds

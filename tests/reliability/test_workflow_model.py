@@ -37,12 +37,14 @@ from hypothesis.stateful import (
 from apps.audit.models import Event
 from apps.core.errors import DomainError, NotFound
 from apps.org.models import Membership
+from apps.plans import services as plan_services
 from apps.plans.models import EDITABLE_STATUSES, FINAL_STATUSES, Decision, Plan, Status
 from tests.factories import HEADERS, PROMO_CONTENT
 from workflows import services as approvals
-from workflows.models import OPEN_STATUSES, ApprovalTask
-from workflows.policy import task_may_act
-from workflows.services import derived_status
+from workflows.models import ApprovalTask
+from workflows.rules import OPEN_STATUSES
+from workflows.rules import may_act as task_may_act
+from workflows.services._common import derived_status
 
 from .figures import record
 from .harness import large_company, rounds, small_company
@@ -91,7 +93,7 @@ def _state(plan_id: int) -> tuple:
 
 
 def _draft(author, lead):
-    return approvals.plan_services.plan_create(
+    return plan_services.plan_create(
         actor=author,
         kind="promotional",
         title="Random plan",

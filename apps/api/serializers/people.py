@@ -69,7 +69,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class EventFilterSerializer(QuerySerializer):
-    """The filters of the audit pages (``workflows.audit.event_filter``)."""
+    """The filters of the audit pages (``apps.plans.history.event_filter``)."""
 
     plan = id_field(required=False, source="plan_id")
     actor = id_field(required=False, source="actor_id", help_text="A user id (`actor_id`).")

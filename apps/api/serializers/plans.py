@@ -200,7 +200,11 @@ class PlanFilterSerializer(QuerySerializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     kind = serializers.ChoiceField(choices=KIND_CHOICES, required=False)
     author = serializers.CharField(required=False, max_length=150, help_text="A username.")
-    q = serializers.CharField(required=False, max_length=200, help_text="Words in the title.")
+    q = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Words in the title, or in the author's name as shown (full name or username).",
+    )
 
 
 class PlanWriteSerializer(serializers.Serializer):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.timeutils import now
-from apps.org.policy import Outcome, Route, Step, outcomes_for
-from workflows.models import OPEN_STATUSES
+from apps.org.policy import Outcome, Step
+from workflows import rules
 
 from .plans import (
     PlanDetailSerializer,
@@ -48,8 +47,7 @@ class TaskSerializer(serializers.Serializer):
         return task.data.get("department_name", "")
 
     def get_overdue(self, task) -> bool:
-        deadline = getattr(task, "deadline", None)
-        return bool(deadline and task.status in OPEN_STATUSES and deadline.due_at < now())
+        return rules.is_overdue(task)
 
     @extend_schema_field(serializers.ChoiceField(choices=list(Outcome.LABELS), allow_null=True))
     def get_outcome(self, task) -> str | None:
@@ -63,10 +61,7 @@ class TaskSerializer(serializers.Serializer):
     )
     def get_outcomes(self, task) -> list[str]:
         """What ``decide`` accepts on this task while it is open."""
-        plan = task.process.planprocess.plan
-        if task.status not in OPEN_STATUSES or not plan.route:
-            return []
-        return outcomes_for(step=task.step, sales_review=Route.from_dict(plan.route).sales_review)
+        return rules.task_outcomes(task)
 
 
 class TaskFilterSerializer(QuerySerializer):

@@ -14,7 +14,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
 from apps.audit.export import FORMATS, export_stream
-from workflows.audit import event_filter, event_list_for, history_company_access
+from apps.plans.history import event_filter, event_list_for, history_company_access
 
 from ..base import ApiMixin
 from ..serializers import EventFilterSerializer, EventSerializer, ExportFilterSerializer

@@ -17,6 +17,7 @@ from apps.audit.selectors import event_list_for_plan
 from apps.plans import services as plan_services
 from apps.plans.selectors import (
     plan_access,
+    plan_filter,
     plan_list_for,
     revision_diff,
     revision_get,
@@ -60,16 +61,7 @@ class PlanListView(ApiMixin, generics.ListAPIView):
 
     def get_queryset(self):
         filters = filtered(PlanFilterSerializer, self.request)
-        plans = plan_list_for(user=self.request.user)
-        if "status" in filters:
-            plans = plans.filter(status=filters["status"])
-        if "kind" in filters:
-            plans = plans.filter(kind=filters["kind"])
-        if filters.get("author"):
-            plans = plans.filter(author__username=filters["author"])
-        if filters.get("q"):
-            plans = plans.filter(title__icontains=filters["q"])
-        return plans
+        return plan_filter(plan_list_for(user=self.request.user), **filters)
 
     @extend_schema(operation_id="plans_list", parameters=[PlanFilterSerializer])
     def get(self, request, *args, **kwargs):

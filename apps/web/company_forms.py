@@ -1,0 +1,55 @@
+"""Forms of the company administration pages; the services validate and decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from apps.core.errors import DomainError
+from apps.org.models import Company, DepartmentKind, Role, Size
+
+from .errors import form_show_error
+
+
+class ServiceErrorsMixin:
+    def show_error(self, error: DomainError) -> None:
+        form_show_error(self, error)
+
+
+class MemberForm(ServiceErrorsMixin, forms.Form):
+    department = forms.ModelChoiceField(queryset=None, required=False)
+    roles = forms.MultipleChoiceField(
+        choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    title = forms.CharField(max_length=120, required=False)
+
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = company.departments.all()
+
+
+class NewMemberForm(MemberForm):
+    username = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False)
+    password = forms.CharField(widget=forms.PasswordInput, help_text="At least 8 characters.")
+
+    field_order = ["username", "first_name", "last_name", "email", "password"]
+
+
+class DepartmentForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(max_length=120)
+    kind = forms.ChoiceField(choices=DepartmentKind.choices)
+    region = forms.CharField(max_length=80, required=False)
+
+
+class CompanySettingsForm(ServiceErrorsMixin, forms.Form):
+    size = forms.ChoiceField(
+        choices=Size.choices,
+        help_text="Plans already in review keep the route they started with.",
+    )
+    review_days = forms.IntegerField(min_value=1, max_value=60, label="Review (working days)")
+    signoff_days = forms.IntegerField(min_value=1, max_value=60, label="Sign-off (working days)")
+    revision_days = forms.IntegerField(min_value=1, max_value=60, label="Revision (working days)")

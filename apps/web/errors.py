@@ -1,0 +1,89 @@
+"""How the web pages answer the services' errors: one mapping, as the API has its own.
+
+A service raises ``NotFound``, ``Forbidden``, ``Conflict`` or ``ValidationError``
+(``apps.core.errors``). On a page:
+
+- an error that escapes a view becomes a page with its status and message
+  (``DomainErrorMiddleware``): 404 for "not found" (a missing object and one of
+  another company look the same), 403, 409 and 400 for the others;
+- a button (claim, release, submit, cancel) reports the error as a message on
+  the page it returns to (``act``), and a "not found" is still a 404;
+- a form shows the error next to the fields it names (``form_show_error``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404
+from django.shortcuts import render
+
+from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+
+HEADINGS = {
+    Forbidden: "Not allowed",
+    Conflict: "Not possible now",
+    ValidationError: "Please check what you sent",
+}
+
+
+def error_page(request: Any, error: DomainError):
+    """The page for a service error; "not found" is the project's own 404 page, the same
+    for a missing object and a hidden one."""
+    if isinstance(error, NotFound):
+        return response_for_exception(request, Http404(error.message))
+    heading = next((text for kind, text in HEADINGS.items() if isinstance(error, kind)), "Error")
+    message = error.message
+    return render(
+        request, "web/error.html", {"heading": heading, "message": message}, status=error.status
+    )
+
+
+class DomainErrorMiddleware:
+    """Turns a service error that no view handled into a page with the right status."""
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DomainError):
+            return error_page(request, exception)
+        return None
+
+
+def act(request: Any, action: Callable[..., Any], success: str, **kwargs: Any) -> bool:
+    """Run a service for a button: its success, or its error, becomes a message.
+
+    ``NotFound`` is not a message: it propagates and the page is a 404.
+    """
+    try:
+        action(actor=request.user, **kwargs)
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def form_show_error(
+    form: forms.Form, error: DomainError, rename: Callable[[str], str] = str
+) -> None:
+    """Say what went wrong on ``form``, each field error next to its field.
+
+    ``rename`` maps a service's field name to the form's (``content.budget`` to ``c_budget``).
+    """
+    form.add_error(None, error.message)
+    for key, problems in error.fields.items():
+        name = rename(key)
+        if name in form.fields:
+            for problem in problems:
+                form.add_error(name, problem)

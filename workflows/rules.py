@@ -1,0 +1,153 @@
+"""The engine's rules about tasks, each written once: who may act, open, overdue, outcomes.
+
+Every place that asks one of these questions imports it from here: the queue
+and the inbox, the services, viewflow's node checks, the reminders and
+escalations, the notification candidates, the web pages and the API.
+
+"May this user act on this task now" is one definition, ``may_act_q``: a filter
+on tasks with the user as a parameter. The user may be a known id (the queue,
+the per-object check), the task's own owner (is a claim stale?) or the outer
+user of a query over users (who should be told?). All three forms read the same
+rules, so they cannot disagree:
+
+- review: an active, non-superuser member of the plan's company who holds
+  ``review_plans`` on the task's department, and is not the plan's author;
+- sign-off: the same with ``sign_off_plans`` on the company;
+- revision: the plan's author, while an active member of its company.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from apps.core.timeutils import now
+from apps.org.models import CompanyUserObjectPermission, DepartmentUserObjectPermission, Membership
+from apps.org.policy import Route, Step, outcomes_for
+
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+PLAN = "process__planprocess__plan"
+
+# The permission a step's task carries (viewflow's owner_permission), and on what.
+REVIEW_PERMISSION = "org.review_plans"
+SIGN_OFF_PERMISSION = "org.sign_off_plans"
+STEP_PERMISSIONS = {Step.REVIEW: REVIEW_PERMISSION, Step.SIGN_OFF: SIGN_OFF_PERMISSION}
+
+
+# Open and overdue.
+
+
+def is_open(task: Any) -> bool:
+    return task.status in OPEN_STATUSES
+
+
+def open_q(prefix: str = "") -> Q:
+    """Open tasks; ``prefix`` reaches the task from another model (``"task__"``)."""
+    return Q(**{f"{prefix}status__in": OPEN_STATUSES})
+
+
+def is_overdue(task: Any, moment: datetime | None = None) -> bool:
+    """Open and past its deadline."""
+    deadline = getattr(task, "deadline", None)
+    due_at = deadline.due_at if deadline is not None else None
+    return bool(is_open(task) and due_at and due_at < (moment or now()))
+
+
+def overdue_q(moment: datetime | None = None, prefix: str = "") -> Q:
+    """Open tasks past their deadline, as a filter (``prefix`` as in ``open_q``)."""
+    return open_q(prefix) & Q(**{f"{prefix}deadline__due_at__lt": moment or now()})
+
+
+# The outcomes a step allows.
+
+
+def task_outcomes(task: Any) -> list[str]:
+    """What a decision on this task may say now: nothing once it is closed.
+
+    A consultative review (marketing leads) may only approve or raise concerns.
+    """
+    plan = task.process.planprocess.plan
+    if not is_open(task) or not plan.route:
+        return []
+    step = getattr(task.flow_task, "step", "")
+    return outcomes_for(step=step, sales_review=Route.from_dict(plan.route).sales_review)
+
+
+# Who may act.
+
+
+def _inside(user: Any) -> Any:
+    """The user reference as seen from one subquery deeper than the task query."""
+    if isinstance(user, OuterRef):
+        return OuterRef(user)
+    if isinstance(user, F):
+        return OuterRef(user.name)
+    return user
+
+
+def may_act_q(user: Any) -> Q:
+    """Tasks that ``user`` may act on now; ``user`` is an id, ``F("owner_id")`` or an OuterRef.
+
+    Says nothing of the task's state (open or claimed): callers add that.
+    """
+    inner = _inside(user)
+    company = OuterRef(f"{PLAN}__company_id")
+    member = Exists(
+        Membership.objects.filter(
+            user_id=inner,
+            company_id=company,
+            user__is_active=True,
+            user__is_superuser=False,
+        )
+    )
+    reviews = Exists(
+        DepartmentUserObjectPermission.objects.filter(
+            user_id=inner,
+            permission__codename="review_plans",
+            content_object_id=Cast(OuterRef("owner_permission_obj_pk"), BigIntegerField()),
+            content_object__company_id=company,
+        )
+    )
+    signs = Exists(
+        CompanyUserObjectPermission.objects.filter(
+            user_id=inner, permission__codename="sign_off_plans", content_object_id=company
+        )
+    )
+    author = Q(**{f"{PLAN}__author_id": user})
+    return (
+        Q(flow_task_type="HUMAN")
+        & member
+        & (
+            (Q(owner_permission=REVIEW_PERMISSION) & reviews & ~author)
+            | (Q(owner_permission=SIGN_OFF_PERMISSION) & signs & ~author)
+            | (Q(owner_permission__isnull=True) & author)
+        )
+    )
+
+
+def may_act(user: Any, task: Any) -> bool:
+    """The per-object form: may ``user`` act on ``task`` now (its state aside)?"""
+    if user is None or not getattr(user, "is_authenticated", False) or task is None:
+        return False
+    return Task.objects.filter(pk=task.pk).filter(may_act_q(user.pk)).exists()
+
+
+def claim_is_stale_q() -> Q:
+    """Claimed by someone who may no longer act: the task is back in the others' queue."""
+    return Q(owner__isnull=False) & ~may_act_q(F("owner_id"))
+
+
+def claim_is_stale(task: Any) -> bool:
+    return task.owner_id is not None and not may_act(task.owner, task)
+
+
+def users_who_may_act(task: Any) -> QuerySet:
+    """The users form: everyone who may act on ``task`` now."""
+    may = Task.objects.filter(pk=task.pk).filter(may_act_q(OuterRef("pk")))
+    return get_user_model().objects.filter(Exists(may))

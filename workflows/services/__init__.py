@@ -1,0 +1,18 @@
+"""Every action on an approval: submit, cancel, claim, release, decide.
+
+Web views, the API and background tasks all come through here. Each service
+checks the actor's right to act itself (viewflow's transitions do not), takes
+the process lock, saves what it changed, and writes exactly one history event
+for the action in the same transaction.
+"""
+
+from .plans import plan_cancel, plan_submit
+from .tasks import task_claim, task_decide, task_release
+
+__all__ = [
+    "plan_cancel",
+    "plan_submit",
+    "task_claim",
+    "task_decide",
+    "task_release",
+]

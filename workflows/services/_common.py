@@ -1,0 +1,136 @@
+"""What every approval service shares: the lock, the plan's status and its writes.
+
+The plan writes that only make sense inside an action (freeze a revision, move
+the status, record a decision) live here as private helpers: they write no
+history of their own; the service that calls them writes the one event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.status import PROCESS, STATUS
+
+from apps.core.errors import Busy, Conflict, NotFound, ValidationError
+from apps.core.timeutils import now
+from apps.org.models import Department
+from apps.plans.fingerprints import content_fingerprint, revision_payload
+from apps.plans.kinds import content_clean
+from apps.plans.models import FINAL_STATUSES, Decision, Plan, PlanRevision, Status
+
+from .. import rules
+from ..flows import PlanApprovalFlow
+from ..models import ApprovalTask, PlanProcess
+
+MAX_COMMENT = 5000
+
+
+def clean_comment(comment: str) -> str:
+    """A comment of a decision or a cancellation: refused, never cut, when it is too long."""
+    comment = (comment or "").strip()
+    if "\x00" in comment:
+        raise ValidationError("Remove the NUL character.", fields={"comment": ["NUL."]})
+    if len(comment) > MAX_COMMENT:
+        raise ValidationError(
+            "The comment is too long.", fields={"comment": [f"At most {MAX_COMMENT}."]}
+        )
+    return comment
+
+
+class locked:
+    """The flow's process lock (the one viewflow's activations take), a lost lock a conflict."""
+
+    def __init__(self, process_pk: int) -> None:
+        self.scope = PlanApprovalFlow.lock(process_pk)
+
+    def __enter__(self):
+        try:
+            return self.scope.__enter__()
+        except FlowLockFailed:
+            raise Busy("Someone else is acting on this plan right now; try again.") from None
+
+    def __exit__(self, *exc):
+        return self.scope.__exit__(*exc)
+
+
+def lock_plan(plan_id: int) -> Plan:
+    plan = Plan.objects.select_for_update().filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFound()
+    return plan
+
+
+def derived_status(process: PlanProcess) -> str:
+    """The plan status that the process's state implies."""
+    if process.status == PROCESS.CANCELED:
+        return Status.CANCELLED
+    tasks = ApprovalTask.objects.filter(process=process)
+    if process.status == PROCESS.DONE:
+        approved = tasks.filter(flow_task=PlanApprovalFlow.approved, status=STATUS.DONE).exists()
+        return Status.APPROVED if approved else Status.REJECTED
+    open_tasks = tasks.filter(rules.open_q())
+    if open_tasks.filter(flow_task=PlanApprovalFlow.revise).exists():
+        return Status.CHANGES_REQUESTED
+    if open_tasks.filter(flow_task=PlanApprovalFlow.sign_off).exists():
+        return Status.AWAITING_SIGNOFF
+    return Status.IN_REVIEW
+
+
+def set_status(plan: Plan, status: str) -> str:
+    """Move the plan to ``status``; return the status it had. The caller writes the event."""
+    previous = plan.status
+    plan.status = status
+    if status in FINAL_STATUSES:
+        plan.finished_at = now()
+    plan.save()
+    return previous
+
+
+def sync_status(plan: Plan, process: PlanProcess) -> tuple[str, str]:
+    process.refresh_from_db()
+    before = plan.status
+    after = derived_status(process)
+    if after != before:
+        set_status(plan, after)
+    return before, after
+
+
+def freeze_revision(plan: Plan, actor: Any) -> PlanRevision:
+    """Freeze the plan's current text as its next revision; it must be complete now."""
+    content = content_clean(plan.kind, plan.content, complete=True)
+    payload = revision_payload(plan) | {"content": content}
+    number = plan.revision_count + 1
+    revision = PlanRevision.objects.create(
+        plan=plan,
+        number=number,
+        created_by=actor,
+        created_at=now(),
+        content_sha256=content_fingerprint(payload),
+        **payload,
+    )
+    plan.revision_count = number
+    return revision
+
+
+def record_decision(
+    plan: Plan, task: ApprovalTask, actor: Any, outcome: str, comment: str
+) -> Decision:
+    department = Department.objects.filter(pk=task.data.get("department_id")).first()
+    return Decision.objects.create(
+        plan=plan,
+        revision=plan.revisions.get(number=plan.revision_count),
+        task_id=task.pk,
+        step=task.flow_task.step,
+        department=department,
+        department_name=department.name if department else "",
+        actor=actor,
+        outcome=outcome,
+        comment=comment,
+        created_at=now(),
+    )
+
+
+def check_open(task: ApprovalTask) -> None:
+    if not rules.is_open(task):
+        raise Conflict("This task is already finished.")

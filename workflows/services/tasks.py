@@ -1,0 +1,188 @@
+"""Actions on one approval task: claim, release, decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from viewflow.workflow.status import STATUS
+
+from apps.audit.models import Action
+from apps.audit.services import event_record
+from apps.core.errors import Conflict, Forbidden, ValidationError
+from apps.org.policy import Outcome, Route, Step
+from apps.plans.models import Decision, Plan
+
+from .. import hooks, rules
+from ..events import step_event
+from ..models import ApprovalTask
+from ..selectors import task_access
+from ._common import (
+    check_open,
+    clean_comment,
+    lock_plan,
+    locked,
+    record_decision,
+    sync_status,
+)
+
+DECISION_ACTIONS = {
+    (Step.REVIEW, Outcome.APPROVE): Action.APPROVE,
+    (Step.REVIEW, Outcome.RAISE_CONCERNS): Action.RAISE_CONCERNS,
+    (Step.SIGN_OFF, Outcome.APPROVE): Action.SIGN_OFF,
+}
+
+
+def _open_task(actor: Any, task_id: Any) -> tuple[ApprovalTask, Plan]:
+    task = task_access(user=actor, task_id=task_id)
+    return task, task.process.planprocess.plan
+
+
+def _refetch(task_id: int) -> ApprovalTask:
+    return ApprovalTask.objects.select_related("process").get(pk=task_id)
+
+
+@transaction.atomic
+def task_claim(*, actor: Any, task_id: Any) -> ApprovalTask:
+    task, plan = _open_task(actor, task_id)
+    with locked(task.process_id):
+        task = _refetch(task.pk)
+        check_open(task)
+        if not rules.may_act(actor, task):
+            raise Forbidden("You may not act on this task.")
+        if task.owner_id == actor.pk:
+            raise Conflict("You have already claimed this task.")
+        if task.owner_id is not None and not rules.claim_is_stale(task):
+            raise Conflict(f"{task.owner.username} has already claimed this task.")
+        extra = _take(task, actor)
+        step_event(actor, plan, task, Action.CLAIM, **extra)
+    return task
+
+
+def _take(task: ApprovalTask, actor: Any) -> dict[str, str]:
+    """Assign the task to ``actor``; say whose stale claim it replaced, if any."""
+    activation = task.flow_task.activation_class(task)
+    if task.owner_id is None:
+        activation.assign(actor)
+        return {}
+    previous = task.owner.username
+    activation.reassign(actor)
+    return {"took_over_from": previous}
+
+
+@transaction.atomic
+def task_release(*, actor: Any, task_id: Any) -> ApprovalTask:
+    task, plan = _open_task(actor, task_id)
+    with locked(task.process_id):
+        task = _refetch(task.pk)
+        check_open(task)
+        if task.owner_id != actor.pk:
+            raise Conflict("Only the person who claimed a task releases it.")
+        if task.flow_task.step == Step.REVISE:
+            raise Conflict("A revision stays with the plan's author.")
+        task.flow_task.activation_class(task).unassign()
+        step_event(actor, plan, task, Action.RELEASE)
+        hooks.task_released(task)
+    return task
+
+
+def _validate_decision(task: ApprovalTask, plan: Plan, outcome: str, comment: str) -> str:
+    allowed = rules.task_outcomes(task)
+    if outcome not in allowed:
+        route = Route.from_dict(plan.route)
+        if task.flow_task.step == Step.REVIEW and not route.is_binding:
+            message = (
+                "Marketing leads this plan, so the sales review is consultative: approve it, "
+                "or approve it with concerns; only the signing director may reject."
+            )
+        else:
+            message = f"Choose one of: {', '.join(allowed)}."
+        raise ValidationError(message, fields={"outcome": [message]})
+    comment = (comment or "").strip()
+    if outcome in Outcome.NEEDS_COMMENT and not comment:
+        label = Outcome.LABELS[outcome].lower()
+        raise ValidationError(
+            f"A comment is required to {label}.",
+            fields={"comment": ["Say why: the author and the auditors will read it."]},
+        )
+    return clean_comment(comment)
+
+
+@transaction.atomic
+def task_decide(*, actor: Any, task_id: Any, outcome: str, comment: str = "") -> ApprovalTask:
+    """Approve, raise concerns, request changes or reject on a review or sign-off task."""
+    task, plan = _open_task(actor, task_id)
+    with locked(task.process_id):
+        task = _refetch(task.pk)
+        plan = lock_plan(plan.pk)
+        check_open(task)
+        step = task.flow_task.step
+        if step == Step.REVISE:
+            raise Conflict("A request for changes is answered by resubmitting the plan.")
+        if plan.author_id == actor.pk:
+            raise Forbidden("Nobody reviews or signs off a plan they wrote.")
+        if not rules.may_act(actor, task):
+            raise Forbidden("You may not decide on this task.")
+        if task.owner_id not in (None, actor.pk) and not rules.claim_is_stale(task):
+            raise Conflict(f"{task.owner.username} has claimed this task.")
+        comment = _validate_decision(task, plan, outcome, comment)
+
+        claimed_now = task.owner_id != actor.pk
+        took_over = _take(task, actor) if claimed_now else {}
+        activation = task.flow_task.activation_class(task)
+        decision = record_decision(plan, task, actor, outcome, comment)
+        task.data["outcome"] = outcome
+        task.save()
+        siblings = list(
+            ApprovalTask.objects.filter(
+                rules.open_q(), process=task.process, flow_task=task.flow_task
+            ).exclude(pk=task.pk)
+        )
+        activation.start(None)
+        activation.execute()
+        before, after = sync_status(plan, task.process)
+        event_record(
+            company_id=plan.company_id,
+            plan_id=plan.pk,
+            task_id=task.pk,
+            action=DECISION_ACTIONS.get((step, outcome), outcome),
+            actor=actor,
+            step=step,
+            from_status=before,
+            to_status=after,
+            comment=comment,
+            revision=decision.revision.number,
+            data={
+                "outcome": outcome,
+                "department": decision.department_name,
+                "content_sha256": decision.revision.content_sha256,
+                "claimed_with_decision": claimed_now,
+                **took_over,
+            },
+        )
+        _record_closed(plan, siblings, decision)
+        hooks.plan_decided(decision=decision, status=after)
+    return _refetch(task.pk)
+
+
+def _record_closed(plan: Plan, siblings: list[ApprovalTask], decision: Decision) -> None:
+    """A request for changes or a rejection closes the other regions' reviews: say so."""
+    for sibling in ApprovalTask.objects.filter(
+        pk__in=[s.pk for s in siblings], status=STATUS.CANCELED
+    ):
+        event_record(
+            company_id=plan.company_id,
+            plan_id=plan.pk,
+            task_id=sibling.pk,
+            action=Action.CLOSE,
+            actor=None,
+            step=Step.REVIEW,
+            from_status=plan.status,
+            to_status=plan.status,
+            revision=decision.revision.number,
+            comment=(
+                f"Closed without a decision: {decision.department_name or 'a reviewer'} "
+                f"chose to {Outcome.LABELS[decision.outcome].lower()}."
+            ),
+            data={"department": sibling.data.get("department_name", "")},
+        )
