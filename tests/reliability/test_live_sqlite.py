@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from workflows.demo import DEMO_PASSWORD
 
+from apps.demo.seed import DEMO_PASSWORD
 from tests.reliability.figures import record
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(600)]
