@@ -60,8 +60,8 @@ class ApprovalTaskQuerySet(TaskQuerySet):
         return super().filter_available(flow_classes, user).for_company_of(user)
 
     def inbox(self, flow_classes, user):
-        return super().inbox(flow_classes, user).for_company_of(user).filter(
-            rules.may_act_q(user.pk)
+        return (
+            super().inbox(flow_classes, user).for_company_of(user).filter(rules.may_act_q(user.pk))
         )
 
     def queue(self, flow_classes, user):

@@ -95,9 +95,7 @@ class CurrentStep:
 
 def current_steps(*, plan: Plan) -> list[CurrentStep]:
     """The plan's open human tasks: who may act next, and by when."""
-    tasks = (
-        _tasks().filter(rules.open_q(), process__planprocess__plan=plan).order_by("id")
-    )
+    tasks = _tasks().filter(rules.open_q(), process__planprocess__plan=plan).order_by("id")
     moment = now()
     steps = []
     for task in tasks:

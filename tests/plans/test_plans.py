@@ -108,9 +108,7 @@ def test_a_plan_of_every_kind_can_be_submitted_and_freezes_its_content(user):
         assert plan.status == Status.IN_REVIEW
         assert (revision.number, revision.kind, revision.created_by) == (1, kind, planner)
         assert revision.content == content_clean(kind, content, complete=True)
-        assert revision.content_sha256 == content_fingerprint(
-            revision_payload(revision)
-        )
+        assert revision.content_sha256 == content_fingerprint(revision_payload(revision))
         first_diff = {c.field: (c.old, c.new) for c in revision_diff(None, revision)}
         assert first_diff["title"] == ("", f"A {kind} plan")
         assert first_diff["kind"] == ("", kind)
