@@ -108,7 +108,7 @@ def current_steps(*, plan: Plan) -> list[CurrentStep]:
     for task in tasks:
         step = task.flow_task.step
         department = task.data.get("department_name", "")
-        if step == Step.REVIEW:
+        if step in (Step.REVIEW, Step.TAKE_UP):
             candidates = f"reviewers of {department}"
         elif step == Step.SIGN_OFF:
             candidates = f"signers of {plan.company.name}"

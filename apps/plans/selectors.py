@@ -12,7 +12,15 @@ from apps.core.errors import NotFound
 from apps.org.policy import has_company_perm, membership_of
 
 from .kinds import KINDS
-from .models import FROZEN_FIELDS, Decision, Plan, PlanRevision
+from .models import (
+    FROZEN_FIELDS,
+    Decision,
+    ExecutingDepartment,
+    Feedback,
+    FeedbackKind,
+    Plan,
+    PlanRevision,
+)
 
 
 def plan_list_for(*, user: Any) -> QuerySet[Plan]:
@@ -136,3 +144,46 @@ def decision_list(*, plan: Plan) -> QuerySet[Decision]:
 
 def decisions_on_revision(*, plan_id: int, number: int, step: str) -> QuerySet[Decision]:
     return Decision.objects.filter(plan_id=plan_id, revision__number=number, step=step)
+
+
+def executing_list(*, plan: Plan) -> QuerySet[ExecutingDepartment]:
+    return plan.executing_departments.select_related("taken_up_by", "department").order_by("id")
+
+
+def _feedback() -> QuerySet[Feedback]:
+    return Feedback.objects.select_related("plan", "author", "department").prefetch_related(
+        "replies__author"
+    )
+
+
+def feedback_list_for(
+    *, user: Any, kind: str = "", department: Any = None, plan: Any = None
+) -> QuerySet[Feedback]:
+    """The market feed: feedback on the plans the user may see, newest first, filtered."""
+    feedback = _feedback().filter(plan__in=plan_list_for(user=user).values("pk"))
+    if kind:
+        feedback = feedback.filter(kind=kind)
+    if department:
+        feedback = feedback.filter(department_id=department)
+    if plan:
+        feedback = feedback.filter(plan_id=plan)
+    return feedback.order_by("-created_at", "-id")
+
+
+def plan_feedback(*, plan: Plan) -> QuerySet[Feedback]:
+    return _feedback().filter(plan=plan).order_by("-created_at", "-id")
+
+
+def feedback_access(*, user: Any, feedback_id: Any) -> Feedback:
+    """Feedback on a plan the user may see; anything else is not found."""
+    try:
+        feedback_id = int(feedback_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    feedback = feedback_list_for(user=user).filter(pk=feedback_id).first()
+    if feedback is None:
+        raise NotFound()
+    return feedback
+
+
+FEEDBACK_KINDS = FeedbackKind.choices

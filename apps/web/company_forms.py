@@ -53,3 +53,7 @@ class CompanySettingsForm(ServiceErrorsMixin, forms.Form):
     review_days = forms.IntegerField(min_value=1, max_value=60, label="Review (working days)")
     signoff_days = forms.IntegerField(min_value=1, max_value=60, label="Sign-off (working days)")
     revision_days = forms.IntegerField(min_value=1, max_value=60, label="Revision (working days)")
+    takeup_days = forms.IntegerField(min_value=1, max_value=60, label="Take-up (working days)")
+    feedback_days = forms.IntegerField(
+        min_value=1, max_value=60, label="Market feedback every (working days)"
+    )

@@ -72,7 +72,7 @@ class DecideSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Required to raise concerns, request changes or reject.",
+        help_text="Required to raise concerns, request changes, reject, adapt or decline.",
     )
 
 
