@@ -10,8 +10,8 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from apps.core.errors import NotFound
 from apps.core.timeutils import now
-from apps.org.policy import Step
-from apps.plans.models import Plan
+from apps.org.policy import Step, membership_of
+from apps.plans.models import ExecutingDepartment, Plan, Status
 from apps.plans.selectors import plan_list_for
 
 from . import rules
@@ -129,3 +129,19 @@ def current_steps(*, plan: Plan) -> list[CurrentStep]:
             )
         )
     return steps
+
+
+def feedback_owed(*, user: Any) -> QuerySet[ExecutingDepartment]:
+    """The executing departments through which the user reports on plans in execution,
+    soonest due first: the feedback they owe."""
+    membership = membership_of(user)
+    if membership is None:
+        return ExecutingDepartment.objects.none()
+    return (
+        ExecutingDepartment.objects.filter(
+            plan__company_id=membership.company_id, plan__status=Status.IN_EXECUTION
+        )
+        .filter(rules.executing_q(user.pk))
+        .select_related("plan")
+        .order_by("feedback_due", "id")
+    )

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 
 from apps.core.errors import NotFound
-from apps.org.policy import has_company_perm, membership_of
+from apps.org.policy import Outcome, has_company_perm, membership_of
 
 from .kinds import KINDS
 from .models import (
@@ -17,7 +17,6 @@ from .models import (
     Decision,
     ExecutingDepartment,
     Feedback,
-    FeedbackKind,
     Plan,
     PlanRevision,
 )
@@ -150,6 +149,35 @@ def executing_list(*, plan: Plan) -> QuerySet[ExecutingDepartment]:
     return plan.executing_departments.select_related("taken_up_by", "department").order_by("id")
 
 
+def execution_summary(*, plan: Plan) -> dict[str, Any]:
+    """Take-up per executing department (the route's reviewing departments) and the close.
+
+    Departments are listed from the route even before sign-off, with nothing taken up yet.
+    """
+    rows = {row.department_id: row for row in executing_list(plan=plan)}
+    departments = []
+    for department in (plan.route or {}).get("review_departments", []):
+        row = rows.get(department["id"])
+        departments.append(
+            {
+                "department": department["name"],
+                "take_up": (row.take_up or None) if row else None,
+                "take_up_label": Outcome.LABELS.get(row.take_up, "") if row else "",
+                "comment": row.comment if row else "",
+                "by": row.taken_up_by if row else None,
+                "at": row.taken_up_at if row else None,
+                "last_feedback_at": row.last_feedback_at if row else None,
+                "feedback_due": row.feedback_due if row else None,
+            }
+        )
+    return {
+        "departments": departments,
+        "closed_at": plan.closed_at,
+        "summary": plan.summary,
+        "actual_sales": plan.actual_sales,
+    }
+
+
 def _feedback() -> QuerySet[Feedback]:
     return Feedback.objects.select_related("plan", "author", "department").prefetch_related(
         "replies__author"
@@ -185,5 +213,3 @@ def feedback_access(*, user: Any, feedback_id: Any) -> Feedback:
         raise NotFound()
     return feedback
 
-
-FEEDBACK_KINDS = FeedbackKind.choices

@@ -19,7 +19,7 @@ from apps.plans.models import (
     PlanRevision,
     Status,
 )
-from apps.plans.selectors import decision_list, executing_list, revision_list
+from apps.plans.selectors import decision_list, execution_summary, revision_list
 from workflows.selectors import current_steps
 
 MAX_ID = 2**63 - 1  # a database bigint; larger numbers are invalid input, not a crash
@@ -159,30 +159,6 @@ class ExecutionSerializer(serializers.Serializer):
     actual_sales = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
 
 
-def execution_of(plan: Plan) -> dict:
-    """Take-up per executing department (the route's reviewers) and the close."""
-    rows = {row.department_id: row for row in executing_list(plan=plan)}
-    departments = []
-    for department in Route.from_dict(plan.route).review_departments if plan.route else []:
-        row = rows.get(department["id"])
-        departments.append(
-            {
-                "department": department["name"],
-                "take_up": (row.take_up or None) if row else None,
-                "by": row.taken_up_by if row else None,
-                "at": row.taken_up_at if row else None,
-                "last_feedback_at": row.last_feedback_at if row else None,
-                "feedback_due": row.feedback_due if row else None,
-            }
-        )
-    return {
-        "departments": departments,
-        "closed_at": plan.closed_at,
-        "summary": plan.summary,
-        "actual_sales": plan.actual_sales,
-    }
-
-
 class PlanDetailSerializer(PlanSerializer):
     """One plan: everything in the list, its content, who acts next, its revisions."""
 
@@ -210,7 +186,7 @@ class PlanDetailSerializer(PlanSerializer):
 
     @extend_schema_field(ExecutionSerializer())
     def get_execution(self, plan: Plan) -> dict:
-        return ExecutionSerializer(execution_of(plan)).data
+        return ExecutionSerializer(execution_summary(plan=plan)).data
 
     def get_lead_reason(self, plan: Plan) -> str:
         return plan_lead(plan).reason
