@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from apps.plans.models import Plan
+from apps.plans.models import Feedback, Plan
 from tests.factories import draft, open_task, submitted
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "3"))  # raise it for a deeper run
@@ -113,13 +113,20 @@ def targets(user) -> dict[str, dict]:
             "plan_id": maple.pk,
             "task_id": open_task(maple, step="review").pk,
             "number": 1,
+            "feedback_id": _feedback_of(maple.company_id),
         },
         "lotus": {
             "plan_id": lotus.pk,
             "task_id": open_task(lotus, step="review").pk,
             "number": 1,
+            "feedback_id": _feedback_of(lotus.company_id),
         },
     }
+
+
+def _feedback_of(company_id: int) -> int:
+    """A market feedback of the company (the demo seed files some for every size)."""
+    return Feedback.objects.filter(company_id=company_id).values_list("pk", flat=True).first()
 
 
 def strategies(operation, fixed: dict[str, dict], *, username: str | None) -> list:
