@@ -16,8 +16,9 @@ from django.db import transaction
 
 from apps.audit.models import Action
 from apps.audit.services import event_record
+from apps.core import timeutils
 from apps.core.errors import Conflict, Forbidden, ValidationError
-from apps.core.timeutils import add_working_days, now
+from apps.core.timeutils import add_working_days
 from apps.org.policy import has_company_perm, is_head
 from apps.plans.models import (
     Decision,
@@ -132,7 +133,7 @@ def feedback_file(
             )
         text = _clean_text(text, "text")
         amount = _clean_amount(sales_to_date, "sales_to_date")
-        moment = now()
+        moment = timeutils.now()
         feedback = Feedback.objects.create(
             plan=plan,
             company_id=plan.company_id,
@@ -182,7 +183,7 @@ def feedback_reply(*, actor: Any, feedback_id: Any, text: str) -> FeedbackReply:
         plan = lock_plan(plan.pk)
         text = _clean_text(text, "text")
         reply = FeedbackReply.objects.create(
-            feedback=feedback, author=actor, text=text, created_at=now()
+            feedback=feedback, author=actor, text=text, created_at=timeutils.now()
         )
         event_record(
             company_id=plan.company_id,
@@ -259,7 +260,7 @@ def _close(
     PlanApprovalFlow.execution.run(task)
     plan.summary = summary
     plan.actual_sales = actual_sales
-    plan.closed_at = now()
+    plan.closed_at = timeutils.now()
     plan.save()
     before, _after = sync_status(plan, task.process)
     event_record(
