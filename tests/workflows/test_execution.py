@@ -307,3 +307,32 @@ def test_a_plan_approved_before_execution_existed_still_reads_approved():
 
     assert derived_status(process) == Status.APPROVED
     assert Plan.objects.get(pk=plan.pk).status == Status.APPROVED
+
+
+def test_a_department_that_declined_owes_no_feedback_but_may_report():
+    world = large_company("declined")
+    plan = signed_off(world, directive="guiding")
+    decide(
+        plan,
+        world.reviewers["Eastern Sales"][0],
+        "decline",
+        "Not for the east.",
+        step="take_up",
+        department="Eastern Sales",
+    )
+    decide(
+        plan,
+        world.reviewers["Western Sales"][0],
+        "adopt",
+        step="take_up",
+        department="Western Sales",
+    )
+    rows = {r.department_name: r for r in ExecutingDepartment.objects.filter(plan=plan)}
+    assert plan.status == Status.IN_EXECUTION
+    assert rows["Eastern Sales"].feedback_due is None
+    assert rows["Western Sales"].feedback_due is not None
+    approvals.feedback_file(
+        actor=world.reviewers["Eastern Sales"][0], plan_id=plan.pk, kind="opinions", text="x"
+    )
+    rows["Eastern Sales"].refresh_from_db()
+    assert rows["Eastern Sales"].feedback_due is None

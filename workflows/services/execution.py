@@ -19,7 +19,7 @@ from apps.audit.services import event_record
 from apps.core import timeutils
 from apps.core.errors import Conflict, Forbidden, ValidationError
 from apps.core.timeutils import add_working_days
-from apps.org.policy import has_company_perm, is_head
+from apps.org.policy import Outcome, has_company_perm, is_head
 from apps.plans.models import (
     Decision,
     ExecutingDepartment,
@@ -104,7 +104,8 @@ def take_up_record(plan: Plan, decision: Decision, status: str) -> None:
         comment=decision.comment,
     )
     if status == Status.IN_EXECUTION:
-        ExecutingDepartment.objects.filter(plan=plan).update(
+        # a department that declined a guiding plan does not carry it out: it owes no rhythm
+        ExecutingDepartment.objects.filter(plan=plan).exclude(take_up=Outcome.DECLINE).update(
             feedback_due=next_due(decision.created_at, plan)
         )
 
@@ -145,7 +146,8 @@ def feedback_file(
             created_at=moment,
         )
         executor.last_feedback_at = moment
-        executor.feedback_due = next_due(moment, plan)
+        if executor.take_up != Outcome.DECLINE:
+            executor.feedback_due = next_due(moment, plan)
         executor.save(update_fields=["last_feedback_at", "feedback_due"])
         event_record(
             company_id=plan.company_id,
