@@ -157,7 +157,7 @@ class Decision(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="decisions")
     revision = models.ForeignKey(PlanRevision, on_delete=models.PROTECT, related_name="decisions")
     task_id = models.BigIntegerField(unique=True)
-    step = models.CharField(max_length=16, choices=list(Step.LABELS.items()))  # take_up fits
+    step = models.CharField(max_length=16, choices=list(Step.LABELS.items()))
     department = models.ForeignKey(
         "org.Department", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

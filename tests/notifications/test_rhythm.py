@@ -9,14 +9,15 @@ import pytest
 from django.utils import timezone
 
 from apps.audit.models import Action, Event
+from apps.core.timeutils import add_working_days
 from apps.notifications.models import Notification
 from apps.plans.models import ExecutingDepartment
-from tests.factories import decide
+from tests.factories import decide, open_task
 from tests.reliability.harness import medium_company
 from tests.workflows.test_execution import signed_off
 from workflows import services as approvals
 from workflows.rhythm import escalation_day, rhythm_due
-from workflows.tasks import escalate_rhythm, remind_rhythm, scan_rhythm
+from workflows.tasks import escalate_rhythm, remind_rhythm, scan_deadlines, scan_rhythm
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +107,34 @@ def test_a_closed_plan_owes_no_feedback(clock):
     remind_rhythm.delay(row.pk)
     escalate_rhythm.delay(row.pk)
     assert rhythm_notes(plan, "feedback_reminder") == rhythm_notes(plan, "feedback_overdue") == []
+
+
+def test_marketing_hears_of_feedback_and_the_reporter_hears_of_the_reply(committed):
+    world, plan, _ = in_execution("feednote")
+    reviewer = world.reviewers["Sales"][0]
+    with committed():
+        feedback = approvals.feedback_file(
+            actor=reviewer, plan_id=plan.pk, kind="competitors", text="A rival opened next door."
+        )
+    [note] = Notification.objects.filter(key=f"feedback:{feedback.pk}")
+    assert note.user == world.planner
+    assert note.message == f"Sales reports competitors on “{plan.title}”."
+    assert "A rival opened next door." in note.detail
+    with committed():
+        reply = approvals.feedback_reply(
+            actor=world.planner, feedback_id=feedback.pk, text="Noted."
+        )
+    assert [n.user for n in Notification.objects.filter(key=f"reply:{reply.pk}")] == [reviewer]
+
+
+def test_take_up_has_the_company_deadline_and_is_escalated_like_a_review(clock):
+    world = medium_company("takeupdue")
+    world.company.takeup_days = 4
+    world.company.save()
+    plan = signed_off(world, title="Take-up deadline")
+    task = open_task(plan, step="take_up")
+    assert task.deadline.due_at == add_working_days(task.created, 4)
+    clock(task.deadline.due_at + timedelta(hours=1))
+    scan_deadlines()
+    [event] = Event.objects.filter(plan_id=plan.pk, action=Action.ESCALATE)
+    assert (event.step, event.data["escalated_to"]) == ("take_up", [world.signers[0].username])
