@@ -121,7 +121,11 @@ def plan_create(
         action=Action.CREATE,
         actor=actor,
         to_status=plan.status,
-        data={"kind": plan.kind, "title": plan.title, "follows": plan.follows_id},
+        data={
+            "kind": plan.kind,
+            "title": plan.title,
+            **({"follows": plan.follows_id} if plan.follows_id else {}),
+        },
     )
     return plan
 

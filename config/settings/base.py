@@ -159,6 +159,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Submit marketing plans, work approval tasks and audit plan history.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # plans and market feedback both have a "kind"
+    "ENUM_NAME_OVERRIDES": {
+        "PlanKindEnum": "apps.plans.kinds.KIND_CHOICES",
+        "FeedbackKindEnum": "apps.plans.models.FeedbackKind",
+    },
 }
 
 LOGGING = {

@@ -57,6 +57,9 @@ class PlanSerializer(serializers.ModelSerializer):
     author = UserRefSerializer()
     lead_department = serializers.SerializerMethodField()
     sales_review = serializers.SerializerMethodField()
+    follows = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The plan this one follows up, if any."
+    )
 
     class Meta:
         model = Plan
@@ -77,6 +80,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "updated_at",
             "submitted_at",
             "finished_at",
+            "follows",
         ]
 
     @extend_schema_field(serializers.ChoiceField(choices=["marketing", "sales"]))
@@ -169,7 +173,6 @@ class PlanDetailSerializer(PlanSerializer):
     revisions = serializers.SerializerMethodField()
     decisions = serializers.SerializerMethodField()
     execution = serializers.SerializerMethodField()
-    follows = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta(PlanSerializer.Meta):
         fields = [
@@ -181,7 +184,6 @@ class PlanDetailSerializer(PlanSerializer):
             "revisions",
             "decisions",
             "execution",
-            "follows",
         ]
 
     @extend_schema_field(ExecutionSerializer())

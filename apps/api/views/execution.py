@@ -54,6 +54,7 @@ class PlanFeedbackView(ApiMixin, generics.ListAPIView):
     )
     def post(self, request, plan_id):
         """File market feedback on a plan in execution: reviewers of its executing departments."""
+        plan_access(user=request.user, plan_id=plan_id)  # another company's plan: 404 first
         serializer = FeedbackWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         feedback = approvals.feedback_file(
@@ -87,6 +88,7 @@ class FeedbackReplyView(ApiMixin, generics.GenericAPIView):
     )
     def post(self, request, feedback_id):
         """Reply to market feedback: the plan's author and the company's planners."""
+        feedback_access(user=request.user, feedback_id=feedback_id)
         serializer = ReplyWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reply = approvals.feedback_reply(
@@ -105,6 +107,7 @@ class PlanCloseView(ApiMixin, generics.GenericAPIView):
     def post(self, request, plan_id):
         """Close a plan in execution with a summary (and, for a sales target, the actual sales):
         its author or a head of the company."""
+        plan_access(user=request.user, plan_id=plan_id)
         serializer = CloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         plan = approvals.plan_close(
