@@ -24,4 +24,9 @@ app.conf.beat_schedule = {
         # A scan nobody ran in time is dropped: the next one sees the same deadlines.
         "options": {"expires": SCAN_EVERY * 0.9},
     },
+    "scan-rhythm": {
+        "task": "workflows.tasks.scan_rhythm",
+        "schedule": SCAN_EVERY,
+        "options": {"expires": SCAN_EVERY * 0.9},
+    },
 }

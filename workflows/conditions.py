@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apps.org.policy import Outcome, Route, Step
+from apps.org.policy import executing_departments as route_executors
 from apps.plans.selectors import decisions_on_revision
 
 
@@ -15,6 +16,10 @@ def _round(process: Any, step: str):
 
 def review_departments(process: Any) -> list[dict]:
     return Route.from_dict(process.plan.route).review_departments
+
+
+def executing_departments(process: Any) -> list[dict]:
+    return route_executors(Route.from_dict(process.plan.route))
 
 
 def review_round_closed(process: Any) -> bool:

@@ -13,7 +13,7 @@ from apps.org.policy import Step
 from . import conditions, hooks
 from .lock import process_row_lock
 from .models import ApprovalTask, PlanProcess
-from .nodes import ApprovalStep, ReviewSplit, RevisePageView, TaskPageView
+from .nodes import ApprovalStep, DepartmentSplit, RevisePageView, TaskPageView
 
 
 class PlanApprovalFlow(flow.Flow):
@@ -21,6 +21,8 @@ class PlanApprovalFlow(flow.Flow):
 
     Marketing drafts, sales reviews (in parallel by region in a large
     company), a director signs off; requests for changes loop back to the author.
+    A signed-off plan goes to sales: every executing department takes it up, then
+    it is carried out (sales files market feedback) until it is closed.
     """
 
     process_class = PlanProcess
@@ -35,7 +37,7 @@ class PlanApprovalFlow(flow.Flow):
     )
 
     split_reviews = (
-        ReviewSplit(departments=this.review_departments)
+        DepartmentSplit(departments=this.review_departments)
         .Annotation(title="Ask every reviewing department")
         .Next(this.review)
     )
@@ -71,7 +73,7 @@ class PlanApprovalFlow(flow.Flow):
     check_sign_off = (
         flow.Switch()
         .Annotation(title="Signed off?")
-        .Case(this.approved, this.signed_off)
+        .Case(this.split_take_up, this.signed_off)
         .Case(this.revise, this.sign_off_wants_changes)
         .Default(this.rejected)
     )
@@ -84,6 +86,33 @@ class PlanApprovalFlow(flow.Flow):
         .Next(this.split_reviews)
     )
 
+    split_take_up = (
+        DepartmentSplit(departments=this.executing_departments)
+        .Annotation(title="Hand over to every executing department")
+        .Next(this.take_up)
+    )
+
+    take_up = (
+        ApprovalStep(TaskPageView.as_view(), step=Step.TAKE_UP)
+        .Annotation(
+            title="Take-up by sales", description="Sales acknowledges, adopts, adapts or declines."
+        )
+        .onCreate(this.task_created)
+        .Next(this.join_take_up)
+    )
+
+    join_take_up = flow.Join().Annotation(title="Every department took it up").Next(this.execution)
+
+    execution = (
+        flow.Handle()
+        .Annotation(
+            title="In execution", description="Sales files market feedback; closed with a summary."
+        )
+        .Next(this.closed)
+    )
+
+    closed = flow.End().Annotation(title="Closed")
+    # Processes signed off before execution existed ended here; kept so that they still load.
     approved = flow.End().Annotation(title="Approved")
     rejected = flow.End().Annotation(title="Rejected")
 
@@ -93,6 +122,9 @@ class PlanApprovalFlow(flow.Flow):
 
     def review_departments(self, activation):
         return conditions.review_departments(activation.process)
+
+    def executing_departments(self, activation):
+        return conditions.executing_departments(activation.process)
 
     def task_created(self, activation):
         hooks.task_opened(activation.task)

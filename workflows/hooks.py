@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.core.timeutils import add_working_days
-from apps.org.policy import Route, Step
+from apps.org.policy import Route, Step, deadlines_of
 
 from . import tasks
 from .models import TaskDeadline
@@ -27,7 +27,8 @@ def task_opened(task: Any) -> None:
     """
     plan = task.process.planprocess.plan
     step = task.flow_task.step
-    days = Route.from_dict(plan.route).deadlines.get(step) or 1
+    # routes frozen before a step existed (take-up) fall back to the company's setting now
+    days = Route.from_dict(plan.route).deadlines.get(step) or deadlines_of(plan.company)[step]
     TaskDeadline.objects.create(
         task=task, company_id=plan.company_id, due_at=add_working_days(task.created, days)
     )
@@ -54,3 +55,13 @@ def _after_commit(task: Any, *args: Any) -> None:
     enqueue.__qualname__ = f"{task.name}.delay"  # for Django's log line should it fail
     # robust: the action has committed; a broker hiccup is logged, not shown as a failed action.
     transaction.on_commit(enqueue, robust=True)
+
+
+def feedback_filed(feedback: Any) -> None:
+    """Marketing hears of new market feedback: the plan's author and the company's planners."""
+    _after_commit(tasks.notify_feedback, feedback.pk)
+
+
+def feedback_replied(reply: Any) -> None:
+    """Whoever filed the feedback, and the plan's author, hear of a reply."""
+    _after_commit(tasks.notify_reply, reply.pk)

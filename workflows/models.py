@@ -10,7 +10,7 @@ from django.db.models import Q
 from viewflow.workflow.managers import TaskQuerySet
 from viewflow.workflow.models import Process, Task
 
-from apps.org.policy import membership_of
+from apps.org.policy import Step, membership_of
 
 from . import rules
 
@@ -80,6 +80,10 @@ class ApprovalTask(Task):
     @property
     def step(self) -> str:
         return getattr(self.flow_task, "step", "")
+
+    @property
+    def step_label(self) -> str:
+        return Step.LABELS.get(self.step, self.step)
 
     @property
     def is_open(self) -> bool:

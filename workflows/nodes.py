@@ -2,8 +2,9 @@
 
 ``ApprovalStep`` is a human task whose rights come from the approval rules
 (company, role, segregation of duties) rather than from a model-wide
-permission. ``ReviewSplit`` opens one review task per reviewing department of
-the plan's route: one for a small or medium company, one per region for a large one.
+permission. ``DepartmentSplit`` opens one task per department of the plan's
+route: one review (and later one take-up) for a small or medium company, one per
+region for a large one.
 
 viewflow's frontend links a task's "execute", "assign" and "unassign" to the
 node. Greenlight decides, claims and releases on its own pages, through its
@@ -79,7 +80,7 @@ class ApprovalStep(flow.View):
 
     def calc_owner_permission_obj(self, activation: Activation) -> Any:
         plan = activation.process.plan
-        if self.step == Step.REVIEW:
+        if self.step in rules.DEPARTMENT_STEPS:
             return plan.company.departments.get(pk=activation.task.data["department_id"])
         if self.step == Step.SIGN_OFF:
             return plan.company
@@ -95,7 +96,7 @@ class ApprovalStep(flow.View):
         return task.owner_id is not None and task.owner_id == getattr(user, "pk", None)
 
 
-class ReviewSplitActivation(SplitActivation):
+class DepartmentSplitActivation(SplitActivation):
     @Activation.status.super()
     def activate(self) -> None:
         departments = self.flow_task._departments(self)
@@ -106,8 +107,10 @@ class ReviewSplitActivation(SplitActivation):
         ]
 
 
-class ReviewSplit(flow.Split):
-    activation_class = ReviewSplitActivation
+class DepartmentSplit(flow.Split):
+    """One task of the next node per department that ``departments`` names."""
+
+    activation_class = DepartmentSplitActivation
 
     def __init__(self, departments: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -17,8 +18,8 @@ from django.utils import timezone
 from apps.notifications.selectors import emails_pending
 from apps.notifications.services import notifications_create
 from apps.org.models import Company
-from apps.org.policy import Step, signers_of
-from apps.plans.models import Decision, Status
+from apps.org.policy import Step, planners_of, signers_of
+from apps.plans.models import Decision, Feedback, FeedbackReply, Status
 
 from . import rules
 from .models import ApprovalTask
@@ -32,6 +33,7 @@ DECIDED_WORDS = {
     Status.APPROVED: "was approved",
     Status.REJECTED: "was rejected",
     Status.CHANGES_REQUESTED: "was sent back for changes",
+    Status.IN_EXECUTION: "is in execution: every sales department took it up",
 }
 
 
@@ -113,3 +115,46 @@ def _task(task_id: int) -> ApprovalTask | None:
 
 def _name(user: Any) -> str:
     return (user.get_full_name() or user.username) if user else "someone"
+
+
+FEEDBACK_FILED = "feedback"
+FEEDBACK_REPLIED = "feedback_reply"
+
+
+def feedback_filed_notify(*, feedback_id: int) -> list[int]:
+    """Marketing hears of new market feedback: the plan's author and the company's planners."""
+    feedback = Feedback.objects.select_related("plan__author", "author", "department").get(
+        pk=feedback_id
+    )
+    plan = feedback.plan
+    users = (planners_of(plan.company) | _users(plan.author_id)).exclude(pk=feedback.author_id)
+    return notifications_create(
+        key=f"feedback:{feedback.pk}",
+        users=users.distinct(),
+        kind=FEEDBACK_FILED,
+        message=(
+            f"{feedback.department.name} reports {feedback.get_kind_display().lower()} "
+            f"on “{plan.title}”."
+        ),
+        detail=f"{_name(feedback.author)}: {feedback.text[:500]}",
+        url=reverse("plan-detail", kwargs={"plan_id": plan.pk}) + "#feedback",
+    )
+
+
+def feedback_replied_notify(*, reply_id: int) -> list[int]:
+    """Whoever filed the feedback, and the plan's author, hear of a reply."""
+    reply = FeedbackReply.objects.select_related("feedback__plan", "author").get(pk=reply_id)
+    feedback = reply.feedback
+    users = _users(feedback.author_id, feedback.plan.author_id).exclude(pk=reply.author_id)
+    return notifications_create(
+        key=f"reply:{reply.pk}",
+        users=users,
+        kind=FEEDBACK_REPLIED,
+        message=f"{_name(reply.author)} replied to feedback on “{feedback.plan.title}”.",
+        detail=reply.text[:500],
+        url=reverse("plan-detail", kwargs={"plan_id": feedback.plan_id}) + "#feedback",
+    )
+
+
+def _users(*ids: int) -> QuerySet:
+    return get_user_model().objects.filter(pk__in=ids, is_active=True)

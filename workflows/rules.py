@@ -10,8 +10,8 @@ the per-object check), the task's own owner (is a claim stale?) or the outer
 user of a query over users (who should be told?). All three forms read the same
 rules, so they cannot disagree:
 
-- review: an active, non-superuser member of the plan's company who holds
-  ``review_plans`` on the task's department, and is not the plan's author;
+- review and take-up: an active, non-superuser member of the plan's company who
+  holds ``review_plans`` on the task's department, and is not the plan's author;
 - sign-off: the same with ``sign_off_plans`` on the company;
 - revision: the plan's author, while an active member of its company.
 """
@@ -37,7 +37,12 @@ PLAN = "process__planprocess__plan"
 # The permission a step's task carries (viewflow's owner_permission), and on what.
 REVIEW_PERMISSION = "org.review_plans"
 SIGN_OFF_PERMISSION = "org.sign_off_plans"
-STEP_PERMISSIONS = {Step.REVIEW: REVIEW_PERMISSION, Step.SIGN_OFF: SIGN_OFF_PERMISSION}
+STEP_PERMISSIONS = {
+    Step.REVIEW: REVIEW_PERMISSION,
+    Step.TAKE_UP: REVIEW_PERMISSION,  # any reviewer of the executing department
+    Step.SIGN_OFF: SIGN_OFF_PERMISSION,
+}
+DEPARTMENT_STEPS = (Step.REVIEW, Step.TAKE_UP)
 
 
 # Open and overdue.
@@ -70,13 +75,18 @@ def overdue_q(moment: datetime | None = None, prefix: str = "") -> Q:
 def task_outcomes(task: Any) -> list[str]:
     """What a decision on this task may say now: nothing once it is closed.
 
-    A consultative review (marketing leads) may only approve or raise concerns.
+    A consultative review (marketing leads) may only approve or raise concerns; the
+    take-up of a mandatory plan only acknowledges it (``apps.org.policy.outcomes_for``).
     """
     plan = task.process.planprocess.plan
     if not is_open(task) or not plan.route:
         return []
     step = getattr(task.flow_task, "step", "")
-    return outcomes_for(step=step, sales_review=Route.from_dict(plan.route).sales_review)
+    return outcomes_for(
+        step=step,
+        sales_review=Route.from_dict(plan.route).sales_review,
+        directive=plan.directive,
+    )
 
 
 # Who may act.
@@ -151,3 +161,38 @@ def users_who_may_act(task: Any) -> QuerySet:
     """The users form: everyone who may act on ``task`` now."""
     may = Task.objects.filter(pk=task.pk).filter(may_act_q(OuterRef("pk")))
     return get_user_model().objects.filter(Exists(may))
+
+
+# Who carries a plan out.
+
+
+def executing_q(user: Any) -> Q:
+    """Executing departments (``ExecutingDepartment`` rows) whose feedback ``user`` may file.
+
+    A reviewer of the department, an active non-superuser member of the plan's company,
+    and not the plan's author: the same people who may take the plan up (``may_act_q``).
+    """
+    inner = _inside(user)
+    member = Exists(
+        Membership.objects.filter(
+            user_id=inner,
+            company_id=OuterRef("plan__company_id"),
+            user__is_active=True,
+            user__is_superuser=False,
+        )
+    )
+    reviews = Exists(
+        DepartmentUserObjectPermission.objects.filter(
+            user_id=inner,
+            permission__codename="review_plans",
+            content_object_id=OuterRef("department_id"),
+        )
+    )
+    return member & reviews & ~Q(plan__author_id=user)
+
+
+def executing_department_of(user: Any, plan: Any) -> Any:
+    """The per-object form: the department through which ``user`` reports on ``plan``, or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return plan.executing_departments.filter(executing_q(user.pk)).order_by("id").first()

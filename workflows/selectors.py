@@ -11,8 +11,8 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from apps.core.errors import NotFound
 from apps.core.ids import object_id
 from apps.core.timeutils import now
-from apps.org.policy import Step
-from apps.plans.models import Plan
+from apps.org.policy import Step, membership_of
+from apps.plans.models import ExecutingDepartment, Plan, Status
 from apps.plans.selectors import plan_list_for
 
 from . import rules
@@ -101,7 +101,7 @@ def current_steps(*, plan: Plan) -> list[CurrentStep]:
     for task in tasks:
         step = task.flow_task.step
         department = task.data.get("department_name", "")
-        if step == Step.REVIEW:
+        if step in (Step.REVIEW, Step.TAKE_UP):
             candidates = f"reviewers of {department}"
         elif step == Step.SIGN_OFF:
             candidates = f"signers of {plan.company.name}"
@@ -122,3 +122,19 @@ def current_steps(*, plan: Plan) -> list[CurrentStep]:
             )
         )
     return steps
+
+
+def feedback_owed(*, user: Any) -> QuerySet[ExecutingDepartment]:
+    """The executing departments through which the user reports on plans in execution,
+    soonest due first: the feedback they owe."""
+    membership = membership_of(user)
+    if membership is None:
+        return ExecutingDepartment.objects.none()
+    return (
+        ExecutingDepartment.objects.filter(
+            plan__company_id=membership.company_id, plan__status=Status.IN_EXECUTION
+        )
+        .filter(rules.executing_q(user.pk))
+        .select_related("plan")
+        .order_by("feedback_due", "id")
+    )

@@ -23,7 +23,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from apps.core import timeutils
 from apps.notifications.services import email_deliver, failed_job_record, redelivery_count
 
-from . import deadlines, notifications
+from . import deadlines, notifications, rhythm
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,39 @@ def scan_deadlines() -> dict[str, int]:
         remind_deadline.delay(deadline_id)
     for deadline_id in escalate:
         escalate_deadline.delay(deadline_id)
+    return {"remind": len(remind), "escalate": len(escalate)}
+
+
+@shared_task(base=ReliableTask)
+def notify_feedback(feedback_id: int) -> int:
+    """Market feedback was filed: tell marketing."""
+    return _send_emails(notifications.feedback_filed_notify(feedback_id=feedback_id))
+
+
+@shared_task(base=ReliableTask)
+def notify_reply(reply_id: int) -> int:
+    """Marketing replied to feedback: tell whoever filed it and the plan's author."""
+    return _send_emails(notifications.feedback_replied_notify(reply_id=reply_id))
+
+
+@shared_task(base=ReliableTask)
+def remind_rhythm(row_id: int) -> int:
+    return _send_emails(rhythm.rhythm_remind(row_id=row_id))
+
+
+@shared_task(base=ReliableTask)
+def escalate_rhythm(row_id: int) -> int:
+    return _send_emails(rhythm.rhythm_escalate(row_id=row_id))
+
+
+@shared_task(base=ReliableTask)
+def scan_rhythm() -> dict[str, int]:
+    """Run by beat: queue one task per department whose market feedback is overdue."""
+    remind, escalate = rhythm.rhythm_due(moment=timeutils.now())
+    for row_id in remind:
+        remind_rhythm.delay(row_id)
+    for row_id in escalate:
+        escalate_rhythm.delay(row_id)
     return {"remind": len(remind), "escalate": len(escalate)}
 
 

@@ -8,7 +8,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
-from .views import audit, auth, fallback, plans, tasks
+from .views import audit, auth, execution, fallback, plans, tasks
 
 app_name = "api"
 
@@ -30,6 +30,18 @@ urlpatterns = [
         name="plan-revision-diff",
     ),
     path("plans/<str:plan_id>/history/", plans.PlanHistoryView.as_view(), name="plan-history"),
+    path(
+        "plans/<str:plan_id>/feedback/",
+        execution.PlanFeedbackView.as_view(),
+        name="plan-feedback",
+    ),
+    path("plans/<str:plan_id>/close/", execution.PlanCloseView.as_view(), name="plan-close"),
+    path("feedback/", execution.FeedbackListView.as_view(), name="feedback-list"),
+    path(
+        "feedback/<str:feedback_id>/replies/",
+        execution.FeedbackReplyView.as_view(),
+        name="feedback-replies",
+    ),
     path("tasks/", tasks.TaskListView.as_view(), name="task-list"),
     path("tasks/<str:task_id>/claim/", tasks.TaskClaimView.as_view(), name="task-claim"),
     path("tasks/<str:task_id>/release/", tasks.TaskReleaseView.as_view(), name="task-release"),

@@ -33,7 +33,12 @@ class Action(models.TextChoices):
     REMIND = "remind", "Reminded"
     ESCALATE = "escalate", "Escalated"
     ACKNOWLEDGE = "acknowledge", "Acknowledged"
+    ADOPT = "adopt", "Adopted"
+    ADAPT = "adapt", "Adapted"
+    DECLINE = "decline", "Declined"
     FEEDBACK = "feedback", "Execution feedback"
+    REPLY = "reply", "Replied to feedback"
+    CONCLUDE = "conclude", "Closed after execution"
     ORG_CHANGE = "org_change", "Organisation changed"
 
 

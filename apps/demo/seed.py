@@ -278,4 +278,93 @@ def seed_demo() -> list[str]:
         approvals.plan_submit(actor=plan.author, plan_id=plan.pk)
         _decide(plan, "north.sales.east", "approve", "East is ready.")
         created.append(plan.title)
+
+    created += _executed(companies)
+    return created
+
+
+TARGET = {
+    "period": "January to June 2027",
+    "target": "400000",
+    "sales_forecast": "400000",
+    "market_forecast": "430000",
+    "execution_monitoring": "Monthly sell-out reports from every store",
+}
+TARGET_HEADER = dict(
+    kind="sales_target",
+    focus="channels",
+    core_task="market_share",
+    directive="mandatory",
+    horizon="short_term",
+)
+
+# Per company: who reviews (and then takes up and reports), who signs off, what sales reports.
+EXECUTION = {
+    "lotus": (["lotus.seller"], "lotus.head", "lotus.planner"),
+    "maple": (["maple.sales"], "maple.gm", "maple.planner"),
+    "north": (["north.sales.east", "north.sales.west"], "north.director", "north.planner"),
+}
+FEEDBACK = [
+    ("terminal_coverage", "The leaflets reached 38 of our 40 stores; two await the reprint."),
+    ("competitors", "A rival cut knitwear prices by 15% in the same week.", "52000"),
+    ("opinions", "Distributors like the display kit; customers ask for more sizes."),
+]
+
+
+def _in_execution(company: Company, title: str, header: dict, content: dict) -> Plan | None:
+    """A plan of ``company`` signed off and taken up by every executing department."""
+    reviewers, signer, author = EXECUTION[company.slug]
+    plan = _plan(company, author, title, content=content, **header)
+    if plan is None:
+        return None
+    approvals.plan_submit(actor=plan.author, plan_id=plan.pk)
+    for reviewer in reviewers:
+        _decide(plan, reviewer, "approve", "Fits our stores.")
+    _decide(plan, signer, "approve", "Go.")
+    for reviewer in reviewers:
+        _decide(plan, reviewer, "acknowledge", "")
+    plan.refresh_from_db()
+    return plan
+
+
+def _executed(companies: dict[str, Company]) -> list[str]:
+    """For every size, one plan in execution with feedback and a reply, and one closed plan."""
+    created = []
+    for slug, company in companies.items():
+        reviewers = EXECUTION[slug][0]
+        name = company.name.rsplit(" ", 1)[0]
+        plan = _in_execution(company, f"{name} in-store promotion", PROMO_HEADER, PROMO)
+        if plan:
+            for index, (kind, text, *sales) in enumerate(FEEDBACK):
+                reviewer = User.objects.get(username=reviewers[index % len(reviewers)])
+                feedback = approvals.feedback_file(
+                    actor=reviewer,
+                    plan_id=plan.pk,
+                    kind=kind,
+                    text=text,
+                    sales_to_date=sales[0] if sales else None,
+                )
+            approvals.feedback_reply(
+                actor=plan.author,
+                feedback_id=feedback.pk,
+                text="Thank you: a size extension is in the next plan.",
+            )
+            created.append(plan.title)
+        plan = _in_execution(company, f"{name} first-half sales target", TARGET_HEADER, TARGET)
+        if plan:
+            reviewer = User.objects.get(username=reviewers[0])
+            approvals.feedback_file(
+                actor=reviewer,
+                plan_id=plan.pk,
+                kind="plan_execution",
+                text="On track: 61% of the target by the end of April.",
+                sales_to_date="244000",
+            )
+            approvals.plan_close(
+                actor=plan.author,
+                plan_id=plan.pk,
+                summary="Target nearly reached; the north lagged after the rival's price cut.",
+                actual_sales="388500",
+            )
+            created.append(plan.title)
     return created

@@ -39,6 +39,12 @@ class Company(models.Model):
     revision_days = models.PositiveSmallIntegerField(
         default=5, help_text="Working days the author has to answer a request for changes."
     )
+    takeup_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Working days an executing department has to take a plan up."
+    )
+    feedback_days = models.PositiveSmallIntegerField(
+        default=10, help_text="Working days between two market feedbacks of a department."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -31,7 +31,13 @@ class Step:
     REVIEW = "review"
     SIGN_OFF = "sign_off"
     REVISE = "revise"
-    LABELS = {REVIEW: "Sales review", SIGN_OFF: "Sign-off", REVISE: "Revision"}
+    TAKE_UP = "take_up"
+    LABELS = {
+        REVIEW: "Sales review",
+        SIGN_OFF: "Sign-off",
+        REVISE: "Revision",
+        TAKE_UP: "Take-up by sales",
+    }
 
 
 class Outcome:
@@ -39,13 +45,22 @@ class Outcome:
     RAISE_CONCERNS = "raise_concerns"
     REQUEST_CHANGES = "request_changes"
     REJECT = "reject"
+    ACKNOWLEDGE = "acknowledge"
+    ADOPT = "adopt"
+    ADAPT = "adapt"
+    DECLINE = "decline"
     LABELS = {
         APPROVE: "Approve",
         RAISE_CONCERNS: "Approve with concerns",
         REQUEST_CHANGES: "Request changes",
         REJECT: "Reject",
+        ACKNOWLEDGE: "Acknowledge",
+        ADOPT: "Adopt",
+        ADAPT: "Adapt",
+        DECLINE: "Decline",
     }
-    NEEDS_COMMENT = frozenset({RAISE_CONCERNS, REQUEST_CHANGES, REJECT})
+    NEEDS_COMMENT = frozenset({RAISE_CONCERNS, REQUEST_CHANGES, REJECT, ADAPT, DECLINE})
+    TAKE_UP = frozenset({ACKNOWLEDGE, ADOPT, ADAPT, DECLINE})
 
 
 BINDING = "binding"
@@ -183,11 +198,24 @@ def deadlines_of(company: Company) -> dict[str, int]:
         Step.REVIEW: company.review_days,
         Step.SIGN_OFF: company.signoff_days,
         Step.REVISE: company.revision_days,
+        Step.TAKE_UP: company.takeup_days,
     }
 
 
-def outcomes_for(*, step: str, sales_review: str) -> list[str]:
-    """The outcomes a step offers: a consultative review may only approve or raise concerns."""
+MANDATORY = "mandatory"
+
+
+def outcomes_for(*, step: str, sales_review: str, directive: str = "") -> list[str]:
+    """The outcomes a step offers.
+
+    A consultative review may only approve or raise concerns. Sales must carry out a
+    mandatory plan, so its take-up only acknowledges it; a guiding plan may be
+    adopted, adapted or declined (DOMAIN.md "After sign-off").
+    """
+    if step == Step.TAKE_UP:
+        if directive == MANDATORY:
+            return [Outcome.ACKNOWLEDGE]
+        return [Outcome.ADOPT, Outcome.ADAPT, Outcome.DECLINE]
     if step == Step.REVIEW and sales_review == CONSULTATIVE:
         return [Outcome.APPROVE, Outcome.RAISE_CONCERNS]
     if step in (Step.REVIEW, Step.SIGN_OFF):
@@ -242,6 +270,11 @@ def _users_with(model, *, codename: str, obj_id: int) -> QuerySet:
     )
 
 
+def executing_departments(route: Route) -> list[dict[str, Any]]:
+    """Who carries a signed-off plan out: the departments that reviewed it."""
+    return route.review_departments
+
+
 def reviewers_of(department: Department) -> QuerySet:
     return _users_with(
         DepartmentUserObjectPermission, codename="review_plans", obj_id=department.pk
@@ -251,4 +284,10 @@ def reviewers_of(department: Department) -> QuerySet:
 def signers_of(company: Company) -> QuerySet:
     return _users_with(
         CompanyUserObjectPermission, codename="sign_off_plans", obj_id=company.pk
+    ).filter(membership__company_id=company.pk)
+
+
+def planners_of(company: Company) -> QuerySet:
+    return _users_with(
+        CompanyUserObjectPermission, codename="draft_plans", obj_id=company.pk
     ).filter(membership__company_id=company.pk)

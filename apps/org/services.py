@@ -64,6 +64,8 @@ def company_update(
     review_days: int | None = None,
     signoff_days: int | None = None,
     revision_days: int | None = None,
+    takeup_days: int | None = None,
+    feedback_days: int | None = None,
 ) -> Company:
     """Change size or deadlines. Plans in flight keep the route they started with."""
     _require_admin(actor, company)
@@ -76,6 +78,8 @@ def company_update(
         ("review_days", review_days),
         ("signoff_days", signoff_days),
         ("revision_days", revision_days),
+        ("takeup_days", takeup_days),
+        ("feedback_days", feedback_days),
     ):
         if value is not None and not (1 <= int(value) <= 60):
             errors[name] = ["Between 1 and 60 working days."]
@@ -86,6 +90,8 @@ def company_update(
         ("review_days", review_days),
         ("signoff_days", signoff_days),
         ("revision_days", revision_days),
+        ("takeup_days", takeup_days),
+        ("feedback_days", feedback_days),
     ):
         if value is not None and getattr(company, name) != value:
             changes[name] = [getattr(company, name), value]

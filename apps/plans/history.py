@@ -34,7 +34,12 @@ from .models import Plan, PlanRevision, Status
 from .selectors import plan_list_for
 
 HISTORY_PERMISSIONS = ("audit_plans", "sign_off_plans", "administer_company")
-STEP_LABELS = {"submit": "Submission", **Step.LABELS}
+STEP_LABELS = {
+    "submit": "Submission",
+    **Step.LABELS,
+    "feedback": "Market feedback",
+    "close": "Close",
+}
 STATUS_LABELS = dict(Status.choices)
 
 

@@ -39,10 +39,19 @@ class Status(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     CANCELLED = "cancelled", "Cancelled"
+    IN_EXECUTION = "in_execution", "In execution"
+    CLOSED = "closed", "Closed"
 
 
 EDITABLE_STATUSES = (Status.DRAFT, Status.CHANGES_REQUESTED)
-FINAL_STATUSES = (Status.APPROVED, Status.REJECTED, Status.CANCELLED)
+# Past approval: an approved plan waits for sales to take it up, then is carried out.
+FINAL_STATUSES = (
+    Status.APPROVED,
+    Status.REJECTED,
+    Status.CANCELLED,
+    Status.IN_EXECUTION,
+    Status.CLOSED,
+)
 
 # Fields that a revision freezes, besides the kind-specific content.
 FROZEN_FIELDS = ("title", "kind", "focus", "core_task", "directive", "horizon")
@@ -77,6 +86,17 @@ class Plan(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        help_text="The plan in execution this one follows up; closed when this is signed off.",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    actual_sales = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -152,3 +172,76 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} by {self.actor} on {self.revision}"
+
+
+class ExecutingDepartment(models.Model):
+    """One department that carries a signed-off plan out: its take-up and its feedback rhythm.
+
+    ``reminded_for`` and ``escalated_for`` hold the due date a reminder or an escalation was
+    sent for, so the rhythm scan tells nobody twice about the same period.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="executing_departments")
+    department = models.ForeignKey("org.Department", on_delete=models.PROTECT, related_name="+")
+    department_name = models.CharField(max_length=120)
+    take_up = models.CharField(max_length=16, blank=True)
+    taken_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    taken_up_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    last_feedback_at = models.DateTimeField(null=True, blank=True)
+    feedback_due = models.DateField(null=True, blank=True, db_index=True)
+    reminded_for = models.DateField(null=True, blank=True)
+    escalated_for = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "department"], name="executing_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_name} on {self.plan}"
+
+
+class FeedbackKind(models.TextChoices):
+    CHANNEL_DEVELOPMENT = "channel_development", "Channel development"
+    TERMINAL_COVERAGE = "terminal_coverage", "Store coverage"
+    TERMINAL_SALES_DISPLAY = "terminal_sales_display", "Store sales and display"
+    COMPETITORS = "competitors", "Competitors"
+    PLAN_EXECUTION = "plan_execution", "How the plan is carried out"
+    OPINIONS = "opinions", "What distributors and consumers say"
+
+
+class Feedback(models.Model):
+    """Market information that an executing sales department reports on a plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="feedback")
+    company = models.ForeignKey("org.Company", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey("org.Department", on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32, choices=FeedbackKind.choices)
+    text = models.TextField()
+    sales_to_date = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.plan}"
+
+
+class FeedbackReply(models.Model):
+    feedback = models.ForeignKey(Feedback, on_delete=models.PROTECT, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Reply by {self.author} on {self.feedback}"

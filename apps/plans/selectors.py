@@ -10,10 +10,17 @@ from django.db.models.functions import Concat
 
 from apps.core.errors import NotFound
 from apps.core.ids import object_id
-from apps.org.policy import has_company_perm, membership_of
+from apps.org.policy import Outcome, has_company_perm, membership_of
 
 from .kinds import KINDS
-from .models import FROZEN_FIELDS, Decision, Plan, PlanRevision
+from .models import (
+    FROZEN_FIELDS,
+    Decision,
+    ExecutingDepartment,
+    Feedback,
+    Plan,
+    PlanRevision,
+)
 
 
 def plan_list_for(*, user: Any) -> QuerySet[Plan]:
@@ -131,3 +138,73 @@ def decision_list(*, plan: Plan) -> QuerySet[Decision]:
 
 def decisions_on_revision(*, plan_id: int, number: int, step: str) -> QuerySet[Decision]:
     return Decision.objects.filter(plan_id=plan_id, revision__number=number, step=step)
+
+
+def executing_list(*, plan: Plan) -> QuerySet[ExecutingDepartment]:
+    return plan.executing_departments.select_related("taken_up_by", "department").order_by("id")
+
+
+def execution_summary(*, plan: Plan) -> dict[str, Any]:
+    """Take-up per executing department (the route's reviewing departments) and the close.
+
+    Departments are listed from the route even before sign-off, with nothing taken up yet.
+    """
+    rows = {row.department_id: row for row in executing_list(plan=plan)}
+    departments = []
+    for department in (plan.route or {}).get("review_departments", []):
+        row = rows.get(department["id"])
+        departments.append(
+            {
+                "department": department["name"],
+                "take_up": (row.take_up or None) if row else None,
+                "take_up_label": Outcome.LABELS.get(row.take_up, "") if row else "",
+                "comment": row.comment if row else "",
+                "by": row.taken_up_by if row else None,
+                "at": row.taken_up_at if row else None,
+                "last_feedback_at": row.last_feedback_at if row else None,
+                "feedback_due": row.feedback_due if row else None,
+            }
+        )
+    return {
+        "departments": departments,
+        "closed_at": plan.closed_at,
+        "summary": plan.summary,
+        "actual_sales": plan.actual_sales,
+    }
+
+
+def _feedback() -> QuerySet[Feedback]:
+    return Feedback.objects.select_related("plan", "author", "department").prefetch_related(
+        "replies__author"
+    )
+
+
+def feedback_list_for(
+    *, user: Any, kind: str = "", department: Any = None, plan: Any = None
+) -> QuerySet[Feedback]:
+    """The market feed: feedback on the plans the user may see, newest first, filtered."""
+    feedback = _feedback().filter(plan__in=plan_list_for(user=user).values("pk"))
+    if kind:
+        feedback = feedback.filter(kind=kind)
+    if department:
+        feedback = feedback.filter(department_id=department)
+    if plan:
+        feedback = feedback.filter(plan_id=plan)
+    return feedback.order_by("-created_at", "-id")
+
+
+def plan_feedback(*, plan: Plan) -> QuerySet[Feedback]:
+    return _feedback().filter(plan=plan).order_by("-created_at", "-id")
+
+
+def feedback_access(*, user: Any, feedback_id: Any) -> Feedback:
+    """Feedback on a plan the user may see; anything else is not found."""
+    try:
+        feedback_id = int(feedback_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    feedback = feedback_list_for(user=user).filter(pk=feedback_id).first()
+    if feedback is None:
+        raise NotFound()
+    return feedback
+

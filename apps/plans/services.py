@@ -19,7 +19,7 @@ from apps.org.models import Company, Department, DepartmentKind, Size
 from apps.org.policy import has_company_perm, membership_of
 
 from .kinds import KINDS, content_clean
-from .models import CoreTask, Directive, Focus, Horizon, Plan
+from .models import CoreTask, Directive, Focus, Horizon, Plan, Status
 from .selectors import plan_access
 
 CHOICES = {
@@ -93,8 +93,12 @@ def plan_create(
     horizon: str,
     content: dict[str, Any] | None = None,
     region_ids: list[int] | None = None,
+    follows: Any = None,
 ) -> Plan:
-    """Draft a new plan in the actor's company. Drafts may be incomplete."""
+    """Draft a new plan in the actor's company. Drafts may be incomplete.
+
+    ``follows`` names a plan in execution that this one follows up (its author only).
+    """
     membership = membership_of(actor)
     if membership is None or not has_company_perm(actor, membership.company, "draft_plans"):
         raise Forbidden("Only planners draft plans.")
@@ -112,7 +116,10 @@ def plan_create(
     )
     cleaned = content_clean(header["kind"], content or {}, complete=False)
     regions = _regions(company, region_ids)
-    plan = Plan.objects.create(company=company, author=actor, content=cleaned, **header)
+    followed = _followed(actor, follows)
+    plan = Plan.objects.create(
+        company=company, author=actor, content=cleaned, follows=followed, **header
+    )
     plan.regions.set(regions)
     event_record(
         company_id=company.pk,
@@ -120,9 +127,28 @@ def plan_create(
         action=Action.CREATE,
         actor=actor,
         to_status=plan.status,
-        data={"kind": plan.kind, "title": plan.title},
+        data={
+            "kind": plan.kind,
+            "title": plan.title,
+            **({"follows": plan.follows_id} if plan.follows_id else {}),
+        },
     )
     return plan
+
+
+def _followed(actor: Any, follows: Any) -> Plan | None:
+    """The plan a follow-up follows: the actor's own plan, in execution."""
+    if follows in (None, ""):
+        return None
+    followed = plan_access(user=actor, plan_id=follows)
+    if followed.author_id != actor.pk:
+        raise Forbidden("Only the author of a plan drafts its follow-up.")
+    if followed.status != Status.IN_EXECUTION:
+        raise ValidationError(
+            "A follow-up follows a plan in execution.",
+            fields={"follows": ["Choose a plan in execution."]},
+        )
+    return followed
 
 
 def _lock_plan(plan_id: int) -> Plan:

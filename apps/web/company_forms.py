@@ -53,3 +53,10 @@ class CompanySettingsForm(ServiceErrorsMixin, forms.Form):
     review_days = forms.IntegerField(min_value=1, max_value=60, label="Review (working days)")
     signoff_days = forms.IntegerField(min_value=1, max_value=60, label="Sign-off (working days)")
     revision_days = forms.IntegerField(min_value=1, max_value=60, label="Revision (working days)")
+    # optional: a form that leaves them out keeps the company's values
+    takeup_days = forms.IntegerField(
+        min_value=1, max_value=60, required=False, label="Take-up (working days)"
+    )
+    feedback_days = forms.IntegerField(
+        min_value=1, max_value=60, required=False, label="Market feedback every (working days)"
+    )

@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from .frontend import guard_patterns, site
-from .views import company, history, home, plans, tasks
+from .views import company, execution, history, home, plans, tasks
 
 site_patterns, site_app_name, site_namespace = site.urls
 
@@ -39,6 +39,10 @@ urlpatterns = [
         plans.revision_compare,
         name="revision-diff",
     ),
+    path("plans/<int:plan_id>/feedback/", execution.feedback_file, name="feedback-file"),
+    path("plans/<int:plan_id>/close/", execution.plan_close, name="plan-close"),
+    path("feedback/", execution.feedback_feed, name="feedback-feed"),
+    path("feedback/<int:feedback_id>/reply/", execution.feedback_reply, name="feedback-reply"),
     path("tasks/", tasks.task_list, name="task-list"),
     path("tasks/<int:task_id>/", tasks.task_detail, name="task-detail"),
     path("tasks/<int:task_id>/claim/", tasks.task_claim, name="task-claim"),

@@ -213,6 +213,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Submit marketing plans, work approval tasks and audit plan history.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # plans and market feedback both have a "kind"
+    "ENUM_NAME_OVERRIDES": {
+        "PlanKindEnum": "apps.plans.kinds.KIND_CHOICES",
+        "FeedbackKindEnum": "apps.plans.models.FeedbackKind",
+    },
     # Swagger UI from the app's own static files: /api/docs/ works offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -160,8 +160,8 @@ def test_export_audit_writes_one_company_since_a_day(demo, tmp_path):
             stderr=err,
         )
         with path.open(encoding="utf-8", newline="") as exported:
-            assert assert_round_trip(reader(exported), stored(recent)) == recent.count() == 16
-        assert f"Wrote 16 events to {path}." in err.getvalue()
+            assert assert_round_trip(reader(exported), stored(recent)) == recent.count() > 0
+        assert f"Wrote {recent.count()} events to {path}." in err.getvalue()
     assert verify_audit("--company=maple")[0]
 
 
@@ -176,9 +176,10 @@ def test_export_audit_prints_to_stdout_and_shows_progress_for_long_exports(demo)
         stderr=err,
     )
     lotus = Event.objects.filter(company_id=Company.objects.get(slug="lotus").pk)
-    assert assert_round_trip(read_jsonl(out.getvalue().splitlines()), stored(lotus)) == 9
+    count = lotus.count()
+    assert assert_round_trip(read_jsonl(out.getvalue().splitlines()), stored(lotus)) == count > 2
     assert "Exporting [" in err.getvalue()
-    assert err.getvalue().rstrip().endswith("100% 9/9 events")
+    assert err.getvalue().rstrip().endswith(f"100% {count}/{count} events")
     quiet = StringIO()
     call_command(
         "export_audit",

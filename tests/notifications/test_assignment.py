@@ -55,7 +55,8 @@ def test_author_is_told_when_the_plan_is_approved(user, committed, mailoutbox):
     assert note.user.username == "maple.planner"
     assert note.message == "Your plan “Velvet scarves” was approved."
     assert note.url == reverse("plan-detail", kwargs={"plan_id": plan.pk})
-    assert mailed(mailoutbox) == ["maple.planner@example.com"]
+    # and sales hears that the take-up waits in its queue (issue 11)
+    assert mailed(mailoutbox) == ["maple.planner@example.com", "maple.sales@example.com"]
 
 
 def test_author_is_told_with_the_comment_when_the_plan_is_sent_back(user, committed, mailoutbox):

@@ -62,7 +62,8 @@ def _tasks(plan, node=None, *, open_only=False):
 
 
 FINAL = {
-    "approve": (Status.APPROVED, Action.SIGN_OFF, PROCESS.DONE),
+    # signed off, the plan goes on to sales' take-up (issue 11): the process stays open
+    "approve": (Status.APPROVED, Action.SIGN_OFF, PROCESS.NEW),
     "reject": (Status.REJECTED, Action.REJECT, PROCESS.DONE),
     "cancel": (Status.CANCELLED, Action.CANCEL, PROCESS.CANCELED),
 }
@@ -122,7 +123,7 @@ def test_approve_reject_and_cancel_at_the_same_moment_end_the_plan_once(crew, qu
             1,
             2,
             (expected[0], [expected[1]], expected[2]) if expected else None,
-            0,
+            1 if winner == "approve" else 0,  # the take-up of the one sales department
             0 if winner == "cancel" else 1,
         )
         if observed != wanted:

@@ -70,9 +70,9 @@ def test_medium_plan_is_sent_back_reworked_and_signed_off_by_the_general_manager
     decide(plan, gm, "approve", "Go.", step="sign_off")
     assert plan.status == Status.APPROVED
     assert plan.finished_at is not None
-    assert steps_of(plan) == []
+    assert steps_of(plan) == [("take_up", "Sales")]  # sales now takes it up (issue 11)
     assert queued(salesdir, plan) == []
-    assert PlanProcess.objects.get(plan=plan).status == "DONE"
+    assert PlanProcess.objects.get(plan=plan).status == "NEW"
     assert history(plan) == [
         ("create", "maple.planner", "", "", "draft", None),
         ("submit", "maple.planner", "submit", "draft", "in_review", 1),

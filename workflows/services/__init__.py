@@ -1,4 +1,4 @@
-"""Every action on an approval: submit, cancel, claim, release, decide.
+"""Every action on an approval: submit, cancel, claim, release, decide; feedback, close.
 
 Web views, the API and background tasks all come through here. Each service
 checks the actor's right to act itself (viewflow's transitions do not), takes
@@ -6,10 +6,15 @@ the process lock, saves what it changed, and writes exactly one history event
 for the action in the same transaction.
 """
 
+from .execution import feedback_file, feedback_reply, may_reply, plan_close
 from .plans import plan_cancel, plan_submit
 from .tasks import task_claim, task_decide, task_release
 
 __all__ = [
+    "feedback_file",
+    "feedback_reply",
+    "may_reply",
+    "plan_close",
     "plan_cancel",
     "plan_submit",
     "task_claim",

@@ -53,13 +53,22 @@ def derived_status(process: PlanProcess) -> str:
         return Status.CANCELLED
     tasks = ApprovalTask.objects.filter(process=process)
     if process.status == PROCESS.DONE:
-        approved = tasks.filter(flow_task=PlanApprovalFlow.approved, status=STATUS.DONE).exists()
-        return Status.APPROVED if approved else Status.REJECTED
-    open_tasks = tasks.filter(rules.open_q())
-    if open_tasks.filter(flow_task=PlanApprovalFlow.revise).exists():
-        return Status.CHANGES_REQUESTED
-    if open_tasks.filter(flow_task=PlanApprovalFlow.sign_off).exists():
-        return Status.AWAITING_SIGNOFF
+        ended = set(tasks.filter(status=STATUS.DONE).values_list("flow_task", flat=True))
+        if PlanApprovalFlow.closed in ended:
+            return Status.CLOSED
+        # processes signed off before execution existed end at `approved`
+        return Status.APPROVED if PlanApprovalFlow.approved in ended else Status.REJECTED
+    open_tasks = set(tasks.filter(rules.open_q()).values_list("flow_task", flat=True))
+    for node, status in (
+        (PlanApprovalFlow.revise, Status.CHANGES_REQUESTED),
+        (PlanApprovalFlow.sign_off, Status.AWAITING_SIGNOFF),
+        (PlanApprovalFlow.execution, Status.IN_EXECUTION),
+        (PlanApprovalFlow.take_up, Status.APPROVED),  # signed off, waiting for sales
+        (PlanApprovalFlow.split_take_up, Status.APPROVED),
+        (PlanApprovalFlow.join_take_up, Status.APPROVED),
+    ):
+        if node in open_tasks:
+            return status
     return Status.IN_REVIEW
 
 
@@ -67,8 +76,8 @@ def set_status(plan: Plan, status: str) -> str:
     """Move the plan to ``status``; return the status it had. The caller writes the event."""
     previous = plan.status
     plan.status = status
-    if status in FINAL_STATUSES:
-        plan.finished_at = now()
+    if status in FINAL_STATUSES and plan.finished_at is None:
+        plan.finished_at = now()  # the approval's end: execution and close keep it
     plan.save()
     return previous
 

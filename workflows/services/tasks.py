@@ -11,7 +11,7 @@ from apps.audit.models import Action
 from apps.audit.services import event_record
 from apps.core.errors import Conflict, Forbidden, ValidationError
 from apps.org.policy import Outcome, Route, Step
-from apps.plans.models import Decision, Plan
+from apps.plans.models import Decision, Plan, Status
 
 from .. import hooks, rules
 from ..events import step_event
@@ -25,11 +25,16 @@ from ._common import (
     record_decision,
     sync_status,
 )
+from .execution import close_superseded, executors_open, take_up_record
 
 DECISION_ACTIONS = {
     (Step.REVIEW, Outcome.APPROVE): Action.APPROVE,
     (Step.REVIEW, Outcome.RAISE_CONCERNS): Action.RAISE_CONCERNS,
     (Step.SIGN_OFF, Outcome.APPROVE): Action.SIGN_OFF,
+    (Step.TAKE_UP, Outcome.ACKNOWLEDGE): Action.ACKNOWLEDGE,
+    (Step.TAKE_UP, Outcome.ADOPT): Action.ADOPT,
+    (Step.TAKE_UP, Outcome.ADAPT): Action.ADAPT,
+    (Step.TAKE_UP, Outcome.DECLINE): Action.DECLINE,
 }
 
 
@@ -95,22 +100,26 @@ def _validate_decision(task: ApprovalTask, plan: Plan, outcome: str, comment: st
                 "Marketing leads this plan, so the sales review is consultative: approve it, "
                 "or approve it with concerns; only the signing director may reject."
             )
+        elif task.flow_task.step == Step.TAKE_UP and allowed == [Outcome.ACKNOWLEDGE]:
+            message = "The plan is mandatory: sales carries it out and acknowledges it."
         else:
             message = f"Choose one of: {', '.join(allowed)}."
         raise ValidationError(message, fields={"outcome": [message]})
     comment = clean_comment(comment)
     if outcome in Outcome.NEEDS_COMMENT and not comment:
         label = Outcome.LABELS[outcome].lower()
-        raise ValidationError(
-            f"A comment is required to {label}.",
-            fields={"comment": ["Say why: the author and the auditors will read it."]},
+        hint = (
+            "Say what sales will do differently."
+            if outcome == Outcome.ADAPT
+            else "Say why: the author and the auditors will read it."
         )
+        raise ValidationError(f"A comment is required to {label}.", fields={"comment": [hint]})
     return comment
 
 
 @transaction.atomic
 def task_decide(*, actor: Any, task_id: Any, outcome: str, comment: str = "") -> ApprovalTask:
-    """Approve, raise concerns, request changes or reject on a review or sign-off task."""
+    """Decide a review or sign-off task, or take a signed-off plan up for a sales department."""
     task, plan = _open_task(actor, task_id)
     with locked(task.process_id):
         task = _refetch(task.pk)
@@ -161,8 +170,19 @@ def task_decide(*, actor: Any, task_id: Any, outcome: str, comment: str = "") ->
             },
         )
         _record_closed(plan, siblings, decision)
+        _after_decision(actor, plan, step, decision, after)
         hooks.plan_decided(decision=decision, status=after)
     return _refetch(task.pk)
+
+
+def _after_decision(actor: Any, plan: Plan, step: str, decision: Decision, status: str) -> None:
+    """Signed off: sales must take the plan up, and a plan it follows up is superseded."""
+    if step == Step.SIGN_OFF and status == Status.APPROVED:
+        executors_open(plan)
+        if plan.follows_id:
+            close_superseded(actor=actor, followed_id=plan.follows_id, follow_up=plan)
+    elif step == Step.TAKE_UP:
+        take_up_record(plan, decision, status)
 
 
 def _record_closed(plan: Plan, siblings: list[ApprovalTask], decision: Decision) -> None:

@@ -9,18 +9,30 @@ from .people import (
     TokenSerializer,
 )
 from .plans import (
+    CloseSerializer,
     CommentSerializer,
     DiffQuerySerializer,
     DiffSerializer,
+    FeedbackFilterSerializer,
+    FeedbackSerializer,
+    FeedbackWriteSerializer,
     PlanDetailSerializer,
     PlanFilterSerializer,
     PlanSerializer,
     PlanWriteSerializer,
+    ReplySerializer,
+    ReplyWriteSerializer,
     RevisionSerializer,
 )
 from .tasks import DecideSerializer, DecisionResultSerializer, TaskFilterSerializer, TaskSerializer
 
 __all__ = [
+    "CloseSerializer",
+    "FeedbackFilterSerializer",
+    "FeedbackSerializer",
+    "FeedbackWriteSerializer",
+    "ReplySerializer",
+    "ReplyWriteSerializer",
     "CommentSerializer",
     "DecideSerializer",
     "DecisionResultSerializer",

@@ -9,8 +9,17 @@ from rest_framework import serializers
 
 from apps.org.policy import Lead, Outcome, Route, Step, lead_for
 from apps.plans.kinds import KIND_CHOICES
-from apps.plans.models import CoreTask, Directive, Focus, Horizon, Plan, PlanRevision, Status
-from apps.plans.selectors import decision_list, revision_list
+from apps.plans.models import (
+    CoreTask,
+    Directive,
+    FeedbackKind,
+    Focus,
+    Horizon,
+    Plan,
+    PlanRevision,
+    Status,
+)
+from apps.plans.selectors import decision_list, execution_summary, revision_list
 from workflows.selectors import current_steps
 
 MAX_ID = 2**63 - 1  # a database bigint; larger numbers are invalid input, not a crash
@@ -71,6 +80,9 @@ class PlanSerializer(serializers.ModelSerializer):
     author = UserRefSerializer()
     lead_department = serializers.SerializerMethodField()
     sales_review = serializers.SerializerMethodField()
+    follows = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The plan this one follows up, if any."
+    )
 
     class Meta:
         model = Plan
@@ -91,6 +103,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "updated_at",
             "submitted_at",
             "finished_at",
+            "follows",
         ]
         read_only_fields = fields  # an answer always carries every field
 
@@ -158,6 +171,22 @@ class DepartmentRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class ExecutingDepartmentSerializer(serializers.Serializer):
+    department = serializers.CharField()
+    take_up = serializers.ChoiceField(choices=sorted(Outcome.TAKE_UP), allow_null=True)
+    by = UserRefSerializer(allow_null=True)
+    at = serializers.DateTimeField(allow_null=True)
+    last_feedback_at = serializers.DateTimeField(allow_null=True)
+    feedback_due = serializers.DateField(allow_null=True)
+
+
+class ExecutionSerializer(serializers.Serializer):
+    departments = ExecutingDepartmentSerializer(many=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    summary = serializers.CharField(allow_blank=True)
+    actual_sales = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+
+
 class PlanDetailSerializer(PlanSerializer):
     """One plan: everything in the list, its content, who acts next, its revisions."""
 
@@ -167,6 +196,7 @@ class PlanDetailSerializer(PlanSerializer):
     current_steps = serializers.SerializerMethodField()
     revisions = serializers.SerializerMethodField()
     decisions = serializers.SerializerMethodField()
+    execution = serializers.SerializerMethodField()
 
     class Meta(PlanSerializer.Meta):
         fields = [
@@ -177,8 +207,13 @@ class PlanDetailSerializer(PlanSerializer):
             "current_steps",
             "revisions",
             "decisions",
+            "execution",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ExecutionSerializer())
+    def get_execution(self, plan: Plan) -> dict:
+        return ExecutionSerializer(execution_summary(plan=plan)).data
 
     def get_lead_reason(self, plan: Plan) -> str:
         return plan_lead(plan).reason
@@ -226,6 +261,11 @@ class PlanWriteSerializer(serializers.Serializer):
         required=False,
         help_text="Large companies: the regional sales departments involved (all if none).",
     )
+    follows = id_field(
+        required=False,
+        allow_null=True,
+        help_text="A plan of yours in execution that this plan follows up (on drafting only).",
+    )
 
 
 class CommentSerializer(serializers.Serializer):
@@ -247,3 +287,53 @@ class DiffSerializer(serializers.Serializer):
     revision = serializers.IntegerField()
     against = serializers.IntegerField(allow_null=True)
     changes = ChangeSerializer(many=True)
+
+
+class ReplySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = UserRefSerializer()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class FeedbackSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    plan = PlanRefSerializer()
+    department = DepartmentRefSerializer()
+    author = UserRefSerializer()
+    kind = serializers.ChoiceField(choices=FeedbackKind.choices)
+    kind_label = serializers.CharField(source="get_kind_display")
+    text = serializers.CharField()
+    sales_to_date = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    created_at = serializers.DateTimeField()
+    replies = ReplySerializer(many=True)
+
+
+class FeedbackWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=FeedbackKind.choices)
+    text = serializers.CharField(max_length=5000)
+    sales_to_date = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+
+
+class FeedbackFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=FeedbackKind.choices, required=False)
+    department = id_field(required=False, help_text="A department id.")
+    plan = id_field(required=False, help_text="A plan id.")
+
+
+class ReplyWriteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class CloseSerializer(serializers.Serializer):
+    summary = serializers.CharField(max_length=5000)
+    actual_sales = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="Required for a sales target; optional for a promotion; refused otherwise.",
+    )

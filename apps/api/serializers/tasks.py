@@ -79,7 +79,7 @@ class DecideSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         max_length=5000,
-        help_text="Required to raise concerns, request changes or reject.",
+        help_text="Required to raise concerns, request changes, reject, adapt or decline.",
     )
 
 

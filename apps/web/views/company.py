@@ -40,7 +40,15 @@ def company_home(request):
 def company_settings(request):
     company = _company(request)
     initial = {
-        f: getattr(company, f) for f in ("size", "review_days", "signoff_days", "revision_days")
+        f: getattr(company, f)
+        for f in (
+            "size",
+            "review_days",
+            "signoff_days",
+            "revision_days",
+            "takeup_days",
+            "feedback_days",
+        )
     }
     form = CompanySettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -7,6 +7,8 @@ field, nothing typed lost; a missing plan and another company's are one 404.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,17 +21,20 @@ from apps.org.policy import Route, is_head
 from apps.org.selectors import company_for
 from apps.plans import services as plans_services
 from apps.plans.kinds import KIND_CHOICES, KINDS
-from apps.plans.models import Status
+from apps.plans.models import FeedbackKind, Status
 from apps.plans.selectors import (
     content_rows,
     decision_list,
+    execution_summary,
     plan_access,
+    plan_feedback,
     plan_filter,
     plan_list_for,
     revision_diff,
     revision_get,
     revision_list,
 )
+from workflows import rules
 from workflows import services as approvals
 from workflows.selectors import current_steps
 
@@ -65,7 +70,10 @@ def _save_plan(request, form, plan=None):
     try:
         if plan is None:
             plan = plans_services.plan_create(
-                actor=request.user, kind=form.kind, **form.service_data()
+                actor=request.user,
+                kind=form.kind,
+                follows=request.POST.get("follows") or None,
+                **form.service_data(),
             )
         else:
             plan = plans_services.plan_update(
@@ -108,8 +116,12 @@ def plan_create(request):
             return redirect("plan-detail", plan_id=plan.pk)
         if getattr(form, "saved_draft", None) is not None:
             return redirect("plan-edit", plan_id=form.saved_draft.pk)
+    follows = request.POST.get("follows") or request.GET.get("follows") or ""
+    followed = plan_access(user=request.user, plan_id=follows) if follows else None
     return render(
-        request, "plans/form.html", {"form": form, "kind": kind, "kind_label": KINDS[kind][0]}
+        request,
+        "plans/form.html",
+        {"form": form, "kind": kind, "kind_label": KINDS[kind][0], "followed": followed},
     )
 
 
@@ -167,8 +179,37 @@ def plan_detail(request, plan_id):
             "is_author": plan.author_id == request.user.pk,
             "may_cancel": not plan.is_final
             and (plan.author_id == request.user.pk or is_head(request.user, plan.company)),
+            **_execution_context(request.user, plan),
         },
     )
+
+
+def _execution_context(user, plan) -> dict:
+    """Take-up, the feedback timeline and what the user may do about them (issue 11)."""
+    in_execution = plan.status == Status.IN_EXECUTION
+    may_close = in_execution and (plan.author_id == user.pk or is_head(user, plan.company))
+    return {
+        "execution": execution_summary(plan=plan),
+        "feedback": plan_feedback(plan=plan),
+        "feedback_kinds": FeedbackKind.choices,
+        "may_file": in_execution and rules.executing_department_of(user, plan) is not None,
+        "may_reply": approvals.may_reply(user, plan),
+        "may_close": may_close,
+        "may_follow_up": in_execution and plan.author_id == user.pk,
+        "outcome": plan_outcome(plan),
+    }
+
+
+def plan_outcome(plan) -> dict | None:
+    """A closed plan's actual sales against its target, or beside its expected uplift."""
+    if plan.actual_sales is None:
+        return None
+    if plan.kind == "sales_target" and plan.content.get("target"):
+        target = Decimal(str(plan.content["target"]))
+        share = (plan.actual_sales / target * 100).quantize(Decimal("0.1")) if target else None
+        return {"label": "Sales target", "planned": target, "share": share}
+    uplift = plan.content.get("expected_uplift")
+    return {"label": "Expected sales uplift", "planned": f"{uplift} %" if uplift else "—"}
 
 
 @login_required
