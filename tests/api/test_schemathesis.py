@@ -46,13 +46,15 @@ CHECKS = [
 ACCEPTING = [*CHECKS, positive_data_acceptance]  # no "schema-valid request rejected"
 # Bodies whose rules span several fields, which OpenAPI 3.0 cannot state: a plan's content
 # depends on its kind and the campaign must not end before it starts; a decision's comment
-# is required by some outcomes only. Their refusals are checked by tests/api/test_errors.py;
+# is required by some outcomes only; the actual sales of a close depend on the plan's kind.
+# Their refusals are checked by tests/api/test_errors.py and tests/api/test_execution_api.py;
 # every other operation must accept every request its schema allows.
 CROSS_FIELD_RULES = {
     "POST /api/auth/token/",  # and a schema cannot say which credentials exist
     "POST /api/plans/",
     "PATCH /api/plans/{plan_id}/",
     "POST /api/tasks/{task_id}/decide/",
+    "POST /api/plans/{plan_id}/close/",  # actual sales: required or refused by the plan's kind
 }
 # A planner, a reviewer, a signer and administrator, an auditor, a member of another company
 # (a small one), a superuser (no company) and nobody (no credentials).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -36,6 +37,17 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def written_text(**kwargs):
+    """Text a person must write: a JSON string with something besides white space.
+
+    The pattern puts "not blank" into the schema, so a client reading it does not send
+    "   " (which white-space trimming would leave empty).
+    """
+    return StrictCharField(
+        max_length=5000, validators=[RegexValidator(r"\S", "Write something.")], **kwargs
+    )
 
 
 class QuerySerializer(serializers.Serializer):
@@ -311,7 +323,7 @@ class FeedbackSerializer(serializers.Serializer):
 
 class FeedbackWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FeedbackKind.choices)
-    text = serializers.CharField(max_length=5000)
+    text = written_text()
     sales_to_date = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
     )
@@ -324,11 +336,11 @@ class FeedbackFilterSerializer(serializers.Serializer):
 
 
 class ReplyWriteSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
+    text = written_text()
 
 
 class CloseSerializer(serializers.Serializer):
-    summary = serializers.CharField(max_length=5000)
+    summary = written_text()
     actual_sales = serializers.DecimalField(
         max_digits=14,
         decimal_places=2,
