@@ -1,53 +1,50 @@
-"""Shared fixtures: the demo companies as the README describes them, and their people."""
+"""Shared fixtures: the suite's world (one company of each size and its people, built by the
+factories in tests/factories.py through the real services), and signing its people in.
+
+The demo seed is not the suite's fixture: tests/demo tests it once, as a seed."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from workflows.demo import seed_demo
+from tests.factories import world_build
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Seed the demo once per test database; each test then runs in a rolled-back transaction."""
+    """Build the world once per test database; each test then runs in a rolled-back
+    transaction, and adds the plans it needs."""
     with django_db_blocker.unblock():
-        seed_demo()
-        # The seed commits for real here, so its after-commit work (notifications of the demo
-        # plans) ran; tests start, as a freshly seeded demo in a test transaction would, with
-        # none of it.
-        from apps.notifications.models import FailedJob, Notification, Redelivery
-
-        for model in (Notification, FailedJob, Redelivery):
-            model.objects.all().delete()
+        world_build()
 
 
-def _demo_present() -> bool:
+def _world_present() -> bool:
     # transactional tests (which pytest-django runs last) empty the tables when they finish
     return get_user_model().objects.filter(username="north.auditor").exists()
 
 
 @pytest.fixture
-def demo(db):
-    """The three demo companies, their members and a few plans, created by the real seed."""
-    if not _demo_present():
-        seed_demo()
+def world(db):
+    """Lotus (small), Red Maple (medium) and Northstar (large): departments, people, roles."""
+    if not _world_present():
+        world_build()
     return get_user_model().objects
 
 
 @pytest.fixture
-def user(demo):
-    """Look a demo user up by username: ``user("maple.sales")``."""
+def user(world):
+    """Look a member of the world up by username: ``user("maple.sales")``."""
 
     def get(username: str):
-        return demo.get(username=username)
+        return world.get(username=username)
 
     return get
 
 
 @pytest.fixture
 def login(client, user):
-    """Sign the test client in as a demo user and return it."""
+    """Sign the test client in as a member of the world and return it."""
 
     def as_user(username: str):
         client.force_login(user(username))

@@ -6,8 +6,8 @@ import pytest
 from django.test import override_settings
 
 from apps.plans.models import Plan
+from tests.factories import PASSWORD as DEMO_PASSWORD
 from tests.factories import draft, open_task, submitted
-from workflows.demo import DEMO_PASSWORD
 
 
 def error_of(response, status: int) -> dict:
@@ -197,7 +197,7 @@ def test_the_signer_who_claims_second_loses_the_race_with_a_409(api, user):
 
 
 @override_settings(API_TOKEN_RATE="3/minute")
-def test_the_token_endpoint_is_throttled_with_a_429(anonymous, demo):
+def test_the_token_endpoint_is_throttled_with_a_429(anonymous, world):
     attempt = {"username": "maple.planner", "password": "wrong"}
     for _ in range(3):
         assert anonymous.post("/api/auth/token/", attempt).status_code == 400

@@ -176,7 +176,7 @@ class Workers:
 
 
 @pytest.fixture
-def workers(broker, demo, tmp_path):
+def workers(broker, world, tmp_path):
     """Start worker processes with ``workers.start(name)``; all are gone before the flush."""
     pool = Workers(broker=broker, directory=tmp_path)
     yield pool

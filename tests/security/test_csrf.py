@@ -13,8 +13,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.org.models import Company
-from apps.plans.models import Plan
-from tests.factories import open_task
+from tests.factories import open_task, submitted
 from tests.reliability.figures import record
 from tests.reliability.harness import db_state, state_diff
 
@@ -84,7 +83,7 @@ def test_the_same_post_with_the_token_goes_through(maple, user):
     browser.force_login(user("maple.sales"))
     browser.get("/plans/")
     token = browser.cookies["csrftoken"].value
-    task = open_task(Plan.objects.get(title="Autumn coats national promotion"), step="review")
+    task = open_task(submitted(user("maple.planner")), step="review")
     response = browser.post(f"/tasks/{task.pk}/claim/", {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
     task.refresh_from_db()

@@ -17,9 +17,9 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
+from tests.factories import PASSWORD as DEMO_PASSWORD
 from tests.reliability.figures import record
 from tests.reliability.harness import medium_company
-from workflows.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from apps.org.models import Company, Department, Membership
 from apps.org.policy import reviewers_of
+from tests.factories import submitted
 
 
 def test_administrator_adds_a_reviewer_who_then_sees_the_queue(client, user):
+    submitted(user("maple.planner"), title="Autumn coats national promotion")
     client.force_login(user("maple.gm"))
     sales = Department.objects.get(company__slug="maple", name="Sales")
     response = client.post(
@@ -41,9 +43,7 @@ def test_a_weak_password_is_explained_and_nothing_is_created(client, user):
 
 
 def test_deadlines_and_size_change_keep_plans_in_flight_on_their_route(client, user):
-    from apps.plans.models import Plan
-
-    plan = Plan.objects.get(title="Autumn coats national promotion")
+    plan = submitted(user("maple.planner"), title="Autumn coats national promotion")
     route_before = dict(plan.route)
     client.force_login(user("maple.gm"))
     response = client.post(

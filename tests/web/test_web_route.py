@@ -6,7 +6,7 @@ import re
 
 from apps.audit.models import Event
 from apps.plans.models import Plan, Status
-from tests.factories import open_task
+from tests.factories import open_task, submitted
 
 PROMO_FORM = {
     "kind": "promotional",
@@ -158,7 +158,7 @@ def test_missing_comment_on_rejection_is_explained_and_changes_nothing(client, u
 
 
 def test_another_companys_pages_are_not_found_like_missing_ones(client, user):
-    maple_plan = Plan.objects.get(title="Autumn coats national promotion")
+    maple_plan = submitted(user("maple.planner"), title="Autumn coats national promotion")
     task = open_task(maple_plan, step="review")
     _as(client, user, "north.director")
     for url in (
