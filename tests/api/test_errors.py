@@ -149,11 +149,19 @@ def test_a_page_that_does_not_exist_is_a_404_in_the_same_shape(api):
 
 
 def test_a_huge_page_size_is_capped_at_200(api, user):
-    for number in range(3):
-        draft(user("maple.planner"), title=f"Draft {number}")
-    response = api("maple.planner").get(f"/api/plans/?page_size={10**30}")
-    assert response.status_code == 200
-    assert response.json()["count"] == len(response.json()["results"]) >= 3
+    planner = user("maple.planner")
+    for number in range(203):  # more than the cap, so that an uncapped page would show it
+        draft(planner, title=f"Draft {number}")
+    client = api("maple.planner")
+    for asked in ("200", "201", str(10**30)):
+        response = client.get(f"/api/plans/?page_size={asked}")
+        assert response.status_code == 200, asked
+        body = response.json()
+        assert (body["count"], len(body["results"])) == (203, 200), asked
+        assert body["next"] is not None, asked
+    rest = client.get(f"/api/plans/?page_size={10**30}&page=2").json()
+    assert len(rest["results"]) == 3
+    assert len(client.get("/api/plans/?page_size=7").json()["results"]) == 7
 
 
 def test_an_unsupported_method_is_a_405(api, user):

@@ -64,6 +64,7 @@ def test_invalid_deadline_is_refused_with_a_message(client, user):
         {"size": "medium", "review_days": 0, "signoff_days": 2, "revision_days": 5},
     )
     assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 1." in response.content.decode()
     assert Company.objects.get(slug="maple").review_days == 3
 
 
