@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from django.contrib.auth import get_user_model
 
 from apps.plans.models import Plan, Status
