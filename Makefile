@@ -25,8 +25,8 @@ browser-deps:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "chromium could not be installed: browser tests will skip"; \
-	  else echo "chromium missing and not root: browser tests will skip"; fi; \
+	      || echo "chromium could not be installed: browser tests skip (and fail in CI)"; \
+	  else echo "chromium missing and not root: browser tests skip (and fail in CI)"; fi; \
 	fi
 
 test: install browser-deps

@@ -5,10 +5,20 @@ The demo seed is not the suite's fixture: tests/demo tests it once, as a seed.""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import world_build
+from tests.parts import CI
+
+# Hypothesis: randomized locally (new cases every run), derandomized in CI, so that a failure
+# there is the same failure on the next run and on a developer's machine.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("dev")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if CI else "dev"))
 
 
 @pytest.fixture(scope="session")
