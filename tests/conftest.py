@@ -26,7 +26,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Build the world once per test database; each test then runs in a rolled-back
     transaction, and adds the plans it needs."""
     with django_db_blocker.unblock():
-        world_build()
+        if not _world_present():  # a reused test database (``make mutate``) has it already
+            world_build()
 
 
 def _world_present() -> bool:
