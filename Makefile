@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 PIP     := $(VENV)/bin/pip
 HOST    ?= 127.0.0.1:8000
 
-.PHONY: run test install lock lint reliability browser-deps bench clean
+.PHONY: run test install lock lint reliability browser-deps bench mutate clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,21 @@ test: install browser-deps
 reliability: install
 	$(VENV)/bin/pytest -m "reliability or security" -rA
 
+# Mutation testing, not part of `make test`: mutmut changes apps/org/policy.py,
+# workflows/services.py and apps/audit/verify.py one mutant at a time and runs the tests that
+# reach the changed code. Bounded by MUTATE_SECONDS; results are kept in mutants/, so the next
+# run goes on where this one stopped. Prints the mutants that survived (and those no test reached).
+MUTATE_SECONDS ?= 300
+MUTATE_DB := /tmp/greenlight-mutants.sqlite3
+mutate: install
+	rm -f $(MUTATE_DB)
+	DJANGO_SETTINGS_MODULE=tests.mutation_settings $(PY) manage.py migrate --noinput -v0
+	DJANGO_SETTINGS_MODULE=tests.mutation_settings $(PY) -c "import django; django.setup(); \
+	  from tests.factories import world_build; world_build()"
+	-GREENLIGHT_EXISTING_TEST_DB=$(MUTATE_DB) timeout --signal=INT --kill-after=30 \
+	  $(MUTATE_SECONDS) $(VENV)/bin/mutmut run --max-children 1
+	$(VENV)/bin/mutmut results
+
 bench: install
 	$(PY) bench/run.py
 
@@ -48,4 +63,4 @@ lock:
 	  -o requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) db.sqlite3
+	rm -rf $(VENV) db.sqlite3 mutants /tmp/greenlight-mutants.sqlite3

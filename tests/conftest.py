@@ -21,12 +21,20 @@ hypothesis_settings.register_profile("dev")
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if CI else "dev"))
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Build the world once per test database; each test then runs in a rolled-back
-    transaction, and adds the plans it needs."""
-    with django_db_blocker.unblock():
-        if not _world_present():  # a reused test database (``make mutate``) has it already
+if os.environ.get("GREENLIGHT_EXISTING_TEST_DB"):
+
+    @pytest.fixture(scope="session")
+    def django_db_setup():
+        """``make mutate``: the database (tests.mutation_settings) was migrated and given
+        its world before the run; every mutant's tests use it as it is."""
+
+else:
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(django_db_setup, django_db_blocker):
+        """Build the world once per test database; each test then runs in a rolled-back
+        transaction, and adds the plans it needs."""
+        with django_db_blocker.unblock():
             world_build()
 
 

@@ -168,11 +168,7 @@ def grant(user, *roles: str, department=None):
 
 def member(company, username: str, *roles: str, department=None):
     """A new member of ``company`` with ``roles``, added through the organisation service."""
-    person = get_user_model().objects.create_user(username=username, password="x")
-    org_services.member_save(
-        actor=None, company=company, user=person, department=department, roles=set(roles)
-    )
-    return get_user_model().objects.get(pk=person.pk)
+    return MemberFactory(company=company, username=username, roles=roles, department=department)
 
 
 @contextmanager
