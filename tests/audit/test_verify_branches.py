@@ -16,6 +16,7 @@ from django.db import connection, transaction
 
 from apps.audit.chain import GENESIS
 from apps.audit.models import Event
+from apps.audit.verify import chain_verify
 from apps.org.models import Company
 from tests.factories import draft, submitted
 
@@ -156,3 +157,26 @@ def test_each_planted_problem_is_found_in_its_own_company_only(lotus, tamper):
         rewrite(first, prev_hash="2" * 64, hash=rehashed(first, prev_hash="2" * 64))
     assert verify_audit("--company", "maple")[0]
     assert failed("--company", "lotus") == [("CHANGED", first.pk)]
+
+
+def test_the_first_event_deleted_is_reported_missing_at_the_start_of_the_chain(lotus, tamper):
+    first, second = lotus[0], lotus[1]
+    with tamper(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_event WHERE id = %s", [first.pk])
+    ok, out = verify_audit()
+    assert found(out) == [("REMOVED", None)]
+    assert f"lotus seq 1: missing (at the start of the chain, before event #{second.pk})" in out
+
+
+def test_the_verifier_reports_its_problems_by_kind_for_every_caller(lotus, tamper):
+    """``chain_verify`` is read by other code than the command: its kinds are lower case."""
+    first, relinked = lotus[0], lotus[3]
+    with tamper():
+        rewrite(first, prev_hash="3" * 64, hash=rehashed(first, prev_hash="3" * 64))
+        rewrite(relinked, prev_hash=lotus[1].hash, hash=rehashed(relinked, prev_hash=lotus[1].hash))
+    report = chain_verify()
+    assert not report.intact
+    assert [(p.kind, p.event_id) for p in report.problems] == [
+        ("changed", first.pk),
+        ("reordered", relinked.pk),
+    ]
