@@ -119,10 +119,28 @@ def test_an_approved_plan_cannot_be_edited_cancelled_or_submitted_again(user):
 
     with refused(Conflict, plan):
         plan_services.plan_update(actor=planner, plan=plan, data={"title": "After"})
-    with refused(Conflict, plan):
+    with refused(Conflict, plan) as error:
         approvals.plan_cancel(actor=planner, plan_id=plan.pk)
+    assert error.value.message == "The plan is already approved."
     with refused(Conflict, plan):
         approvals.plan_submit(actor=planner, plan_id=plan.pk)
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        (None, ""),
+        ("  Budget frozen.\x00  ", "Budget frozen."),
+        ("x" * 6000, "x" * 5000),
+    ],
+    ids=["none", "nul-and-spaces", "too-long"],
+)
+def test_a_cancellation_comment_is_kept_clean_in_the_history(user, given, kept):
+    plan = submitted(user("maple.planner"))
+    approvals.plan_cancel(actor=user("maple.planner"), plan_id=plan.pk, comment=given)
+    event = Event.objects.filter(plan_id=plan.pk).latest("id")
+    assert (event.action, event.comment) == ("cancel", kept)
+    assert Plan.objects.get(pk=plan.pk).status == Status.CANCELLED
 
 
 def test_what_decided_the_route_cannot_change_once_the_plan_is_submitted(user):
