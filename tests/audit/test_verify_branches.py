@@ -15,7 +15,7 @@ import pytest
 from django.db import connection, transaction
 
 from apps.audit.chain import GENESIS
-from apps.audit.models import Event
+from apps.audit.models import ChainHead, Event
 from apps.audit.verify import chain_verify
 from apps.org.models import Company
 from tests.factories import draft, submitted
@@ -206,3 +206,14 @@ def test_events_swapped_further_apart_than_the_search_window_are_still_named_as_
     ]
     assert f"written as seq {far.seq}, now sits at seq {first.seq}" in out
     assert f"written as seq {first.seq}, now sits at seq {far.seq}" in out
+
+
+def test_every_chain_head_missing_is_reported_once_per_company(lotus, tamper):
+    companies = sorted(ChainHead.objects.values_list("company_id", flat=True))
+    assert len(companies) == 3  # the last company walked loses its head too
+    with tamper(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_chainhead")
+    report = chain_verify()
+    assert [(p.kind, p.company_id) for p in report.problems] == [
+        ("removed", company_id) for company_id in companies
+    ]
