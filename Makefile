@@ -39,8 +39,8 @@ reliability: install
 
 # Mutation testing, not part of `make test`: mutmut changes apps/org/policy.py,
 # workflows/services.py and apps/audit/verify.py one mutant at a time and runs the tests that
-# reach the changed code. Bounded by MUTATE_SECONDS; results are kept in mutants/, so the next
-# run goes on where this one stopped. Prints the mutants that survived (and those no test reached).
+# reach the changed code. Bounded by MUTATE_SECONDS; prints the mutants that survived (and those
+# no test reached); `mutmut show NAME` shows one.
 MUTATE_SECONDS ?= 300
 MUTATE_DB := /tmp/greenlight-mutants.sqlite3
 mutate: install

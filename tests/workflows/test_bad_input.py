@@ -273,3 +273,12 @@ def test_an_id_that_is_not_a_number_is_simply_not_found(user):
         ):
             with pytest.raises(NotFound):
                 service(actor=sales, **{key: bad_id}, **extra)
+
+
+def test_a_cancelled_draft_cannot_be_cancelled_again(user):
+    planner = user("maple.planner")
+    plan = draft(planner)
+    approvals.plan_cancel(actor=planner, plan_id=plan.pk)
+    with refused(Conflict, plan) as error:
+        approvals.plan_cancel(actor=planner, plan_id=plan.pk)
+    assert error.value.message == "The plan is already cancelled."
