@@ -1,15 +1,19 @@
-"""Plans built through the services, so that every test starts from a real state."""
+"""The worlds tests build: factory_boy factories that go through the real services (so every
+permission grant is real), the companies of each size with their people, and plans built
+through the services, so that every test starts from a real state."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import Any
 
+import factory
 import pytest
 from django.contrib.auth import get_user_model
 
 from apps.audit.models import Event
 from apps.org import services as org_services
+from apps.org.models import Company, Department, DepartmentKind, Role, Size
 from apps.plans import services as plan_services
 from apps.plans.models import Decision, Plan
 from workflows import services as approvals
@@ -22,6 +26,26 @@ PROMO_CONTENT = {
     "regions": "All",
     "channels": "Stores and online",
     "budget": "50000",
+}
+
+# Every field of a promotion, and of a brand plan: what a complete plan of each kind holds.
+PROMO_FULL = {
+    "campaign_start": "2027-03-01",
+    "campaign_end": "2027-04-15",
+    "regions": "All regions",
+    "channels": "Department stores, own shops, online",
+    "products": "Spring knitwear line; leaflets for every store",
+    "events": "Trade fair stand in March",
+    "budget": "120000",
+    "expected_uplift": "8",
+}
+BRAND_CONTENT = {
+    "target_customers": "Urban professionals aged 25 to 40",
+    "positioning_statement": "Quiet quality that lasts",
+    "brand_message": "Made to be worn for years",
+    "media": "Social, outdoor, in-store",
+    "budget": "80000",
+    "milestones": "Q1 research, Q2 launch, Q3 review",
 }
 
 HEADERS = {
@@ -144,11 +168,7 @@ def grant(user, *roles: str, department=None):
 
 def member(company, username: str, *roles: str, department=None):
     """A new member of ``company`` with ``roles``, added through the organisation service."""
-    person = get_user_model().objects.create_user(username=username, password="x")
-    org_services.member_save(
-        actor=None, company=company, user=person, department=department, roles=set(roles)
-    )
-    return get_user_model().objects.get(pk=person.pk)
+    return MemberFactory(company=company, username=username, roles=roles, department=department)
 
 
 @contextmanager
@@ -158,3 +178,171 @@ def refused(error_class, plan):
     with pytest.raises(error_class) as info:
         yield info
     assert snapshot(plan) == before
+
+
+# --- The organisation: factories over apps.org.services -------------------------------------
+
+PASSWORD = "greenlight-demo"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A person who can sign in with ``PASSWORD``; not yet a member of any company."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"person{n}")
+    first_name = factory.LazyAttribute(lambda o: o.username.split(".")[-1].capitalize())
+    last_name = "Test"
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+
+class CompanyFactory(factory.Factory):
+    """A company created by ``company_create`` (which writes its first audit event)."""
+
+    class Meta:
+        model = Company
+
+    slug = factory.Sequence(lambda n: f"company{n}")
+    name = factory.LazyAttribute(lambda o: f"{o.slug.capitalize()} Garments")
+    size = Size.MEDIUM
+
+    @classmethod
+    def _create(cls, model_class, **fields):
+        return org_services.company_create(actor=None, **fields)
+
+
+class DepartmentFactory(factory.Factory):
+    """A department created by ``department_create``."""
+
+    class Meta:
+        model = Department
+
+    company = factory.SubFactory(CompanyFactory)
+    name = factory.Sequence(lambda n: f"Department {n}")
+    kind = DepartmentKind.SALES
+    region = ""
+
+    @classmethod
+    def _create(cls, model_class, **fields):
+        return org_services.department_create(actor=None, **fields)
+
+
+class MemberFactory(factory.Factory):
+    """A user made a member by ``member_save``, so that guardian's grants are the real ones.
+
+    Returns the user (fresh from the database, with its membership)."""
+
+    class Meta:
+        model = get_user_model()
+
+    company = factory.SubFactory(CompanyFactory)
+    department = None
+    username = factory.Sequence(lambda n: f"member{n}")
+    roles: tuple[str, ...] = ()
+    title = ""
+    head = False  # also made the head of its department, as a company administrator is
+
+    @classmethod
+    def _create(cls, model_class, *, company, department, username, roles, title, head):
+        person = UserFactory(username=username)
+        org_services.member_save(
+            actor=None,
+            company=company,
+            user=person,
+            department=department,
+            roles=set(roles),
+            title=title,
+        )
+        if head and department is not None:
+            department.head = person
+            department.save(update_fields=["head"])
+        return get_user_model().objects.get(pk=person.pk)
+
+
+# The departments of each company size (DOMAIN.md, "Organisation by company size").
+DEPARTMENTS = {
+    Size.SMALL: [("Marketing & Sales", DepartmentKind.COMBINED, "")],
+    Size.MEDIUM: [
+        ("Marketing", DepartmentKind.MARKETING, ""),
+        ("Sales", DepartmentKind.SALES, ""),
+        ("Management", DepartmentKind.MANAGEMENT, ""),
+    ],
+    Size.LARGE: [
+        ("Marketing Centre", DepartmentKind.MARKETING, "Headquarters"),
+        ("Eastern Sales", DepartmentKind.SALES, "East"),
+        ("Western Sales", DepartmentKind.SALES, "West"),
+    ],
+}
+
+PLANNER, REVIEWER, SIGNER, ADMIN, AUDITOR = (
+    Role.PLANNER,
+    Role.REVIEWER,
+    Role.SIGNER,
+    Role.ADMIN,
+    Role.AUDITOR,
+)
+
+# Who works where in each size of company: (username suffix, department, roles, title).
+PEOPLE = {
+    Size.SMALL: [
+        ("planner", "Marketing & Sales", (PLANNER, REVIEWER), "Marketing planner"),
+        ("seller", "Marketing & Sales", (PLANNER, REVIEWER), "Sales representative"),
+        ("head", "Marketing & Sales", (SIGNER, ADMIN), "Head of marketing and sales"),
+        ("auditor", None, (AUDITOR,), "Auditor"),
+    ],
+    Size.MEDIUM: [
+        ("planner", "Marketing", (PLANNER,), "Marketing planner"),
+        ("sales", "Sales", (REVIEWER,), "Sales reviewer"),
+        ("gm", "Management", (SIGNER, ADMIN), "General manager"),
+        ("salesdir", "Sales", (SIGNER,), "Sales director"),
+        ("auditor", None, (AUDITOR,), "Auditor"),
+    ],
+    Size.LARGE: [
+        ("planner", "Marketing Centre", (PLANNER,), "Marketing planner"),
+        ("sales.east", "Eastern Sales", (REVIEWER,), "Regional sales manager, East"),
+        ("sales.west", "Western Sales", (REVIEWER,), "Regional sales manager, West"),
+        ("director", "Marketing Centre", (SIGNER, ADMIN), "Marketing director"),
+        ("auditor", None, (AUDITOR,), "Auditor"),
+    ],
+}
+
+
+def company_world(slug: str, size: str, name: str | None = None) -> Company:
+    """A company of ``size`` with its departments and people, as DOMAIN.md describes it.
+
+    People are named ``<slug>.<role>`` (``maple.sales``, ``north.sales.east``); the
+    administrator heads their department. No plans: a test drafts the ones it needs."""
+    company = CompanyFactory(slug=slug, size=size, **({"name": name} if name else {}))
+    departments = {
+        dept: DepartmentFactory(company=company, name=dept, kind=kind, region=region)
+        for dept, kind, region in DEPARTMENTS[size]
+    }
+    for suffix, dept, roles, title in PEOPLE[size]:
+        MemberFactory(
+            company=company,
+            department=departments.get(dept),
+            username=f"{slug}.{suffix}",
+            roles=roles,
+            title=title,
+            head=ADMIN in roles,
+        )
+    return company
+
+
+# The shared world of the suite: one company of each size, with the people the README's
+# tables list (the same names as the demo, which is tested on its own in tests/demo).
+WORLD = {
+    "lotus": ("Lotus Knitwear", Size.SMALL),
+    "maple": ("Red Maple Apparel", Size.MEDIUM),
+    "north": ("Northstar Garments", Size.LARGE),
+}
+
+
+def world_build() -> dict[str, Company]:
+    """The three companies of the shared world, built through the services, and a superuser
+    (who belongs to none of them)."""
+    UserFactory(username="admin", is_superuser=True, is_staff=True)
+    return {slug: company_world(slug, size, name) for slug, (name, size) in WORLD.items()}

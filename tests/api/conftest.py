@@ -7,7 +7,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from apps.demo.seed import DEMO_PASSWORD
+from tests.factories import PASSWORD as DEMO_PASSWORD
 
 
 class JsonClient(APIClient):
@@ -30,7 +30,7 @@ def anonymous():
 
 
 @pytest.fixture
-def sign_in(demo):
+def sign_in(world):
     """Sign a demo user in through ``POST /api/auth/token/``; return a client using the token."""
 
     def as_user(username: str) -> APIClient:

@@ -14,11 +14,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.audit.models import Event
-from apps.demo.seed import DEMO_PASSWORD
+from tests.factories import PASSWORD as DEMO_PASSWORD
 from tests.factories import draft, submitted
 
 
-def test_a_token_is_issued_for_the_right_password_only(anonymous, demo):
+def test_a_token_is_issued_for_the_right_password_only(anonymous, world):
     response = anonymous.post(
         "/api/auth/token/", {"username": "maple.planner", "password": DEMO_PASSWORD}
     )
@@ -48,7 +48,7 @@ def test_a_superuser_has_no_company_and_sees_no_plans(api):
     assert client.get("/api/plans/").json()["count"] == 0
 
 
-def test_session_authentication_needs_the_csrf_token(demo, user):
+def test_session_authentication_needs_the_csrf_token(world, user):
     browser = APIClient(enforce_csrf_checks=True)
     browser.force_login(user("maple.planner"))
     assert browser.get("/api/me/").status_code == 200
@@ -143,7 +143,7 @@ def test_the_trail_is_not_found_for_anyone_but_auditors_and_heads(api):
 
 
 @override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=2, API_TOKEN_RATE="100/minute")
-def test_repeated_wrong_passwords_lock_the_account_out_with_a_429(anonymous, demo):
+def test_repeated_wrong_passwords_lock_the_account_out_with_a_429(anonymous, world):
     wrong = {"username": "maple.planner", "password": "guess"}
     assert anonymous.post("/api/auth/token/", wrong).status_code == 400
     locked = anonymous.post("/api/auth/token/", wrong)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from apps.demo.seed import DEMO_PASSWORD
 from apps.plans.models import Plan
+from tests.factories import PASSWORD as DEMO_PASSWORD
 from tests.factories import draft, open_task, submitted
 
 
@@ -206,11 +206,19 @@ def test_a_page_that_does_not_exist_is_a_404_in_the_same_shape(api):
 
 
 def test_a_huge_page_size_is_capped_at_200(api, user):
-    for number in range(3):
-        draft(user("maple.planner"), title=f"Draft {number}")
-    response = api("maple.planner").get(f"/api/plans/?page_size={10**30}")
-    assert response.status_code == 200
-    assert response.json()["count"] == len(response.json()["results"]) >= 3
+    planner = user("maple.planner")
+    for number in range(203):  # more than the cap, so that an uncapped page would show it
+        draft(planner, title=f"Draft {number}")
+    client = api("maple.planner")
+    for asked in ("200", "201", str(10**30)):
+        response = client.get(f"/api/plans/?page_size={asked}")
+        assert response.status_code == 200, asked
+        body = response.json()
+        assert (body["count"], len(body["results"])) == (203, 200), asked
+        assert body["next"] is not None, asked
+    rest = client.get(f"/api/plans/?page_size={10**30}&page=2").json()
+    assert len(rest["results"]) == 3
+    assert len(client.get("/api/plans/?page_size=7").json()["results"]) == 7
 
 
 def test_an_unsupported_method_is_a_405(api, user):
@@ -254,7 +262,7 @@ def test_the_signer_who_claims_second_loses_the_race_with_a_409(api, user):
 
 
 @override_settings(API_TOKEN_RATE="3/minute")
-def test_the_token_endpoint_is_throttled_with_a_429(anonymous, demo):
+def test_the_token_endpoint_is_throttled_with_a_429(anonymous, world):
     attempt = {"username": "maple.planner", "password": "wrong"}
     for _ in range(3):
         assert anonymous.post("/api/auth/token/", attempt).status_code == 400

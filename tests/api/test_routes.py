@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from apps.demo.seed import BRAND, PROMO
+from tests.factories import BRAND_CONTENT as BRAND
+from tests.factories import PROMO_FULL as PROMO
 
 
 def ok(response, status: int = 200) -> dict:

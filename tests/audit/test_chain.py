@@ -16,6 +16,7 @@ from apps.audit.models import AppendOnlyError, ChainHead, Event
 from apps.org.models import Company
 from apps.plans.fingerprints import content_fingerprint, revision_payload
 from apps.plans.models import Decision, Plan, PlanRevision
+from tests.factories import BRAND_CONTENT, decide, submitted
 
 from .helpers import chain_of, verify_audit
 
@@ -31,12 +32,28 @@ def rewrite(event: Event, **fields) -> None:
 
 
 @pytest.fixture
-def maple(demo) -> list[Event]:
-    """Red Maple's chain, oldest first: 16 events from the seed."""
-    return chain_of(Company.objects.get(slug="maple").pk)
+def maple(user) -> list[Event]:
+    """Red Maple's chain, oldest first: the world's organisation events, then a promotion in
+    review and a brand plan on which sales raised concerns before the GM signed it off."""
+    planner, sales, gm = user("maple.planner"), user("maple.sales"), user("maple.gm")
+    submitted(planner, title="Autumn coats national promotion")
+    brand = submitted(
+        planner,
+        lead="marketing_leads",
+        title="Brand refresh 2027",
+        kind="brand",
+        directive="guiding",
+        horizon="long_term",
+        content=dict(BRAND_CONTENT),
+    )
+    decide(brand, sales, "raise_concerns", "Store staff need training material first.")
+    decide(brand, gm, "approve", "Go ahead.", step="sign_off")
+    chain = chain_of(Company.objects.get(slug="maple").pk)
+    assert len(chain) >= 12  # the positions the tests below tamper with exist
+    return chain
 
 
-def test_an_intact_trail_reports_the_events_checked_and_every_chain_head(demo):
+def test_an_intact_trail_reports_the_events_checked_and_every_chain_head(world):
     ok, out = verify_audit()
     assert ok
     total = Event.objects.count()
@@ -183,7 +200,7 @@ def test_a_hash_replaced_by_garbage_is_reported_as_forged(maple, tamper):
     ids=["text", "text-and-its-fingerprint", "fingerprint"],
 )
 def test_a_revision_rewritten_after_the_decisions_breaks_their_fingerprints(
-    demo, rewrite_text, rewrite_fingerprint, message
+    maple, rewrite_text, rewrite_fingerprint, message
 ):
     plan = Plan.objects.get(title="Brand refresh 2027")
     revision = plan.revisions.get(number=1)
@@ -213,7 +230,7 @@ def test_verify_audit_checks_one_company_when_asked(maple, tamper):
     assert not verify_audit("--company", "maple")[0]
 
 
-def test_a_missing_trigger_is_reported(demo):
+def test_a_missing_trigger_is_reported(world):
     with transaction.atomic():
         guard.remove(connection)
         ok, out = verify_audit()
@@ -237,7 +254,7 @@ STATEMENTS = {
 
 
 @pytest.mark.parametrize("statement", STATEMENTS, ids=list(STATEMENTS))
-def test_the_database_refuses_to_change_or_delete_the_trail(demo, statement):
+def test_the_database_refuses_to_change_or_delete_the_trail(world, statement):
     if statement == "truncate" and connection.vendor != "postgresql":
         pytest.skip("SQLite has no TRUNCATE; DELETE covers it")
     count, heads = Event.objects.count(), list(ChainHead.objects.values_list("seq", "hash"))

@@ -12,7 +12,6 @@ from django.db import connection, transaction
 from apps.audit import guard
 from apps.audit.models import Action, ChainHead, Event
 from apps.audit.services import event_record
-from apps.demo.seed import seed_demo
 from apps.org.models import Company
 from apps.plans.models import Status
 from tests.factories import draft, open_task
@@ -40,8 +39,7 @@ def test_flush_empties_the_trail_and_puts_the_triggers_back():
     "row-lock race to lose; run with DATABASE_URL=postgres://...",
 )
 @pytest.mark.django_db(transaction=True)
-def test_twenty_threads_acting_on_different_plans_of_one_company_keep_one_chain():
-    seed_demo()
+def test_twenty_threads_acting_on_different_plans_of_one_company_keep_one_chain(world):
     users = get_user_model().objects
     planner, sales = users.get(username="maple.planner"), users.get(username="maple.sales")
     plans = [draft(planner, title=f"Regional push {n}") for n in range(THREADS)]

@@ -259,7 +259,7 @@ def test_an_action_failing_after_its_event_leaves_neither_the_event_nor_a_gap(us
     assert verify_audit()[0]
 
 
-def test_the_seeded_demo_trail_is_one_unbroken_chain_per_company(demo):
+def test_the_worlds_trail_is_one_unbroken_chain_per_company(world):
     for head in ChainHead.objects.all():
         events = list(Event.objects.filter(company_id=head.company_id).order_by("seq"))
         assert_chained(events, after=None)

@@ -12,6 +12,7 @@ nobody: its queue, its unacknowledged messages and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -29,6 +30,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from tests.parts import missing_part
 
 from .mailbox import read
 
@@ -53,20 +55,21 @@ class Broker:
 @pytest.fixture
 def broker(monkeypatch):
     """This process publishes to Redis instead of running tasks eagerly; skips without Redis."""
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "the worker process must share the test database: run with DATABASE_URL "
+            "pointing at PostgreSQL (the SQLite test database is in memory)"
+        )
+    # From here on this is a PostgreSQL run: in CI it must have its broker.
     if not BROKER_URL.startswith("redis://"):
-        pytest.skip("no broker: set CELERY_BROKER_URL=redis://127.0.0.1:6379/<db> to run this")
+        missing_part("no broker: set CELERY_BROKER_URL=redis://127.0.0.1:6379/<db> to run this")
     import redis
 
     client = redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2)
     try:
         client.ping()
     except redis.RedisError as error:
-        pytest.skip(f"no Redis broker reachable at {BROKER_URL}: {error}")
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "the worker process must share the test database: run with DATABASE_URL "
-            "pointing at PostgreSQL (the SQLite test database is in memory)"
-        )
+        missing_part(f"no Redis broker reachable at {BROKER_URL}: {error}")
     prefix = f"greenlight-test-{uuid.uuid4().hex[:12]}:"
     options = {
         "global_keyprefix": prefix,
@@ -132,6 +135,7 @@ class Workers:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: its pool's children die with it
         )  # fmt: skip
         self.started.append((name, process))
         return process
@@ -156,10 +160,22 @@ class Workers:
         pytest.fail(f"timed out waiting for {what}\n{self.logs()}")
 
     def settle(self, what: str) -> None:
-        """Wait until the broker is idle and stays idle for a second."""
-        self.wait_for(self.broker.idle, what)
-        time.sleep(1)
-        self.wait_for(self.broker.idle, what)
+        """Wait until every message is done: none queued, none handed out, and every live
+        worker says it holds no task (asked through the broker, not guessed by sleeping)."""
+        self.wait_for(self._settled, what)
+
+    def _settled(self) -> bool:
+        if not self.broker.idle():
+            return False
+        live = [process for _, process in self.started if process.poll() is None]
+        if not live:
+            return True
+        inspect = celery_app.control.inspect(timeout=5, limit=len(live))
+        active, reserved = inspect.active() or {}, inspect.reserved() or {}
+        answered = len(active) == len(reserved) == len(live)
+        busy = any(active.values()) or any(reserved.values())
+        # Idle again after the answers: nothing was handed out while they were given.
+        return answered and not busy and self.broker.idle()
 
     def records(self, kind: str, subject: str) -> list[dict]:
         """The ``attempt`` or ``sent`` emails whose subject has ``subject``, oldest first."""
@@ -176,14 +192,46 @@ class Workers:
 
 
 @pytest.fixture
-def workers(broker, demo, tmp_path):
-    """Start worker processes with ``workers.start(name)``; all are gone before the flush."""
+def workers(broker, world, tmp_path):
+    """Start worker processes with ``workers.start(name)``; all are gone before the flush.
+
+    A worker is ended with its whole process group: killing only the main process of a
+    prefork worker would leave its pool's child running, still connected to the test
+    database, which then cannot be dropped at the end of the run."""
     pool = Workers(broker=broker, directory=tmp_path)
     yield pool
     for _, process in pool.started:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+        _end_group(process)
+    _wait_for_no_other_sessions()
+
+
+def _end_group(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)  # warm shutdown: the pool's children too
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left, orphans too
+    if process.poll() is None:
+        process.wait(timeout=10)
+
+
+def _wait_for_no_other_sessions(timeout: float = 30) -> None:
+    """Every other connection to the test database is closed (the workers' included)."""
+    query = (
+        "SELECT pid, application_name, state FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(query)
+            others = cursor.fetchall()
+            if not others:
+                return
+            if time.monotonic() > deadline:
+                pytest.fail(f"sessions left open on the test database: {others}")
+            time.sleep(0.1)
 
 
 def _database_url() -> str:

@@ -61,8 +61,11 @@ def test_author_is_told_when_the_plan_is_approved(user, committed, mailoutbox):
 
 def test_author_is_told_with_the_comment_when_the_plan_is_sent_back(user, committed, mailoutbox):
     plan = submitted(user("maple.planner"), title=TITLE)
+    sales = user("maple.sales")
+    sales.first_name, sales.last_name = "Sean", "Ortiz"
+    sales.save()
     with committed():
-        decide(plan, user("maple.sales"), "request_changes", "Budget per store, please.")
+        decide(plan, sales, "request_changes", "Budget per store, please.")
 
     note = Notification.objects.get(kind="plan_decided", message__contains=TITLE)
     assert note.user.username == "maple.planner"

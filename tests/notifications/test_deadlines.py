@@ -15,7 +15,7 @@ from apps.org.models import Department
 from config.celery import app as celery_app
 from tests.factories import decide, open_task, submitted
 from workflows import services as approvals
-from workflows.deadlines import deadlines_due, reminder_due
+from workflows.deadlines import deadline_escalate, deadlines_due, reminder_due
 from workflows.models import TaskDeadline
 from workflows.selectors import current_steps, task_queue
 from workflows.tasks import escalate_deadline, remind_deadline, scan_deadlines
@@ -145,6 +145,25 @@ def test_overdue_step_is_escalated_once_to_the_heads_who_sign_off(user, mailoutb
     [step] = current_steps(plan=plan)
     assert step.overdue
     assert task_queue(user=user("maple.sales")).first().pk == task.pk
+
+
+def test_an_escalated_step_is_never_escalated_again_however_long_it_stays_overdue(user, clock):
+    plan = submitted(user("maple.planner"), title=TITLE)
+    task = open_task(plan, step="review")
+    _overdue(task)
+    start = timeutils.now()
+    deadline_escalate(deadline_id=task.deadline.pk)
+    assert len(_events(plan, Action.ESCALATE)) == 1
+    for later in (timedelta(hours=1), timedelta(days=3), timedelta(days=40)):
+        moment = clock(start + later)
+        assert task.deadline.pk not in deadlines_due(moment=moment)[1], later
+        deadline_escalate(deadline_id=task.deadline.pk)  # a late or repeated message
+    task.deadline.refresh_from_db()
+    assert task.deadline.escalated_at < start + timedelta(hours=1)  # the first time only
+    assert [e.data["escalated_to"] for e in _events(plan, Action.ESCALATE)] == [
+        ["maple.gm", "maple.salesdir"]
+    ]
+    assert told("escalation") == ["maple.gm", "maple.salesdir"]
 
 
 def test_a_step_decided_in_time_is_not_escalated(user):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from apps.notifications.context_processors import unread_notifications
 from apps.notifications.models import Notification
 from apps.notifications.services import notifications_create
+from tests.http import allowed_methods, sent_to_log_in
 
 
 @pytest.fixture
@@ -75,5 +76,6 @@ def test_someone_elses_notification_is_not_found(login, inbox):
 
 def test_marking_read_needs_a_post_and_a_login(client, login, inbox):
     url = reverse("notification-read", args=[inbox.first().pk])
-    assert client.post(url).status_code == 302  # to the login page
-    assert login("maple.sales").get(url).status_code == 405
+    assert sent_to_log_in(client.post(url), url)
+    assert "POST" in allowed_methods(login("maple.sales").get(url))
+    assert not Notification.objects.filter(pk=inbox.first().pk, read_at__isnull=False).exists()

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.db import connection
 
-from apps.org import services as org_services
 from apps.org.models import DepartmentKind, Role, Size
+from tests.factories import CompanyFactory, DepartmentFactory, MemberFactory
 
 POSTGRES_ONLY = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -54,18 +53,12 @@ class Company:
 
 def person(company: Any, username: str, *roles: str, department: Any = None) -> Any:
     """A new member of ``company`` with ``roles``, added through the organisation service."""
-    user = get_user_model().objects.create_user(username=username, password="x")
-    org_services.member_save(
-        actor=None, company=company, user=user, department=department, roles=set(roles)
-    )
-    return get_user_model().objects.get(pk=user.pk)
+    return MemberFactory(company=company, username=username, roles=roles, department=department)
 
 
 def _departments(company: Any, *specs: tuple[str, str, str]) -> dict[str, Any]:
     return {
-        name: org_services.department_create(
-            actor=None, company=company, name=name, kind=kind, region=region
-        )
+        name: DepartmentFactory(company=company, name=name, kind=kind, region=region)
         for name, kind, region in specs
     }
 
@@ -73,7 +66,7 @@ def _departments(company: Any, *specs: tuple[str, str, str]) -> dict[str, Any]:
 def small_company(slug: str = "small") -> Company:
     """A small company: one combined department whose planners also review each other's plans,
     and a head who signs off."""
-    company = org_services.company_create(name=f"{slug} Knitwear", slug=slug, size=Size.SMALL)
+    company = CompanyFactory(name=f"{slug} Knitwear", slug=slug, size=Size.SMALL)
     combined = _departments(company, ("Marketing & Sales", DepartmentKind.COMBINED, ""))[
         "Marketing & Sales"
     ]
@@ -90,7 +83,7 @@ def small_company(slug: str = "small") -> Company:
 
 def medium_company(slug: str = "medium", *, reviewers: int = 1, signers: int = 1) -> Company:
     """A medium company: marketing drafts, ``reviewers`` sales reviewers, ``signers`` signers."""
-    company = org_services.company_create(name=f"{slug} Apparel", slug=slug, size=Size.MEDIUM)
+    company = CompanyFactory(name=f"{slug} Apparel", slug=slug, size=Size.MEDIUM)
     depts = _departments(
         company,
         ("Marketing", DepartmentKind.MARKETING, ""),
@@ -115,7 +108,7 @@ def medium_company(slug: str = "medium", *, reviewers: int = 1, signers: int = 1
 
 def large_company(slug: str = "large") -> Company:
     """A large company: a marketing centre and two regional sales departments, East and West."""
-    company = org_services.company_create(name=f"{slug} Garments", slug=slug, size=Size.LARGE)
+    company = CompanyFactory(name=f"{slug} Garments", slug=slug, size=Size.LARGE)
     depts = _departments(
         company,
         ("Marketing Centre", DepartmentKind.MARKETING, "Headquarters"),

@@ -8,10 +8,12 @@ faster: a ``Conflict`` from the service, a readable page in the web UI, a 409 fr
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -20,7 +22,7 @@ from viewflow.workflow.status import STATUS
 
 from apps.audit.models import Event
 from apps.core.errors import Conflict
-from apps.plans.models import Decision, Status
+from apps.plans.models import Decision, Plan, Status
 from tests.factories import open_task, submitted
 from workflows import services as approvals
 from workflows.flows import PlanApprovalFlow
@@ -211,40 +213,88 @@ def test_twenty_reviewers_deciding_one_review_at_once_leave_exactly_one_winner(c
     assert tally[("api", "conflict")]
 
 
+WAITING_ON_A_LOCK = """
+    SELECT count(*) FROM pg_stat_activity
+    WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()
+"""
+
+
+def _race_behind_the_plan_row(threads, reviewers, plan, task):
+    """Every reviewer decides ``task`` at once while this test holds the plan's row lock, which
+    ``task_decide`` takes after reading the task; the lock is let go only once every decider
+    waits on a lock. The interleaving is then the same every time, whatever the scheduler does."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                Plan.objects.select_for_update().get(pk=plan.pk)
+                held.set()
+                release.wait(60)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(30)
+    result: dict = {}
+    jobs = [_service(reviewer, task.pk) for reviewer in reviewers]
+    racer = threading.Thread(target=lambda: result.update(outcomes=threads.run(jobs)))
+    racer.start()
+    try:
+        give_up = time.monotonic() + 60
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute(WAITING_ON_A_LOCK)
+                if cursor.fetchone()[0] >= len(reviewers):
+                    break
+                assert time.monotonic() < give_up, "the deciders never all waited on a lock"
+                time.sleep(0.02)  # polling a condition, not waiting for time to pass
+    finally:
+        release.set()
+        holder.join(30)
+        racer.join(120)
+    return result["outcomes"]
+
+
+def _tally(outcomes) -> Counter:
+    return Counter(o.value[0] if o.ok else type(o.error).__name__ for o in outcomes)
+
+
 def test_without_the_flow_lock_the_same_race_goes_wrong(crew, queued, monkeypatch):
-    """The control: the same race with viewflow's ``no_lock`` instead of the process row lock.
+    """The control: the race with viewflow's ``no_lock`` instead of the process row lock.
 
     Without the flow lock the data still comes out right: the plan row lock that
     ``task_decide`` takes makes the losers wait, and the unique ``Decision.task_id`` refuses
     a second decision. But a loser read the task *before* that wait, still open, so it does
     not get a clean ``Conflict``: it crashes on the unique constraint (an IntegrityError, a
     500 in the web UI). The flow lock is taken before the task is read, which is what turns
-    every loser into a clean conflict. Last runs: every round broken (3 of 3, then it stops
-    looking), 19 IntegrityErrors a round, the data itself correct.
+    every loser into a clean conflict: the same choreography with the lock is the second half.
     """
-    monkeypatch.setattr(PlanApprovalFlow, "lock_impl", no_lock)
     company = medium_company("nolock", reviewers=THREADS)
     reviewers = company.reviewers_of("Sales")
     threads = crew(THREADS)
-    broken = []
-    errors: Counter = Counter()
-    for number in range(10):
+
+    with monkeypatch.context() as unlocked:
+        unlocked.setattr(PlanApprovalFlow, "lock_impl", no_lock)
         plan = submitted(company.planner)
         task = open_task(plan, step="review")
-        outcomes = threads.run([_service(reviewer, task.pk) for reviewer in reviewers])
-        wins = sum(1 for o in outcomes if o.ok and o.value[0] == "win")
-        unclean = [o for o in outcomes if not o.ok]
-        errors.update(type(o.error).__name__ for o in unclean)
-        state = _round_state(plan, task)
-        if wins != 1 or unclean or state != EXPECTED:
-            broken.append((number, wins, len(unclean), state))
-        if len(broken) >= 3:
-            break
+        without = _tally(_race_behind_the_plan_row(threads, reviewers, plan, task))
+        without_state = _round_state(plan, task)
+
+    plan = submitted(company.planner)
+    task = open_task(plan, step="review")
+    outcomes = _race_behind_the_plan_row(threads, reviewers, plan, task)
+    with_lock = _tally(outcomes)
     record(
         "one winner without the flow lock (control)",
-        rounds=number + 1,
-        broken_rounds=len(broken),
-        errors=dict(errors),
-        data_correct=all(b[3] == EXPECTED for b in broken),
+        threads=THREADS,
+        without_lock=dict(without),
+        with_lock=dict(with_lock),
+        data_correct=without_state == EXPECTED,
     )
-    assert broken, "without the flow lock every round still had one clean winner"
+    assert without == Counter({"win": 1, "IntegrityError": THREADS - 1})
+    assert without_state == EXPECTED  # the database itself still refused the second decisions
+    assert with_lock == Counter({"win": 1, "conflict": THREADS - 1})
+    assert {o.value[1] for o in outcomes if o.value[0] == "conflict"} == {FINISHED}
+    assert _round_state(plan, task) == EXPECTED

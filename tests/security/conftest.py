@@ -15,11 +15,14 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture
-def maple(demo, user):
+def maple(world, user):
     """Red Maple with a plan in every state: every flow node has a task to point at."""
     planner, sales, gm = user("maple.planner"), user("maple.sales"), user("maple.gm")
     rejected = submitted(planner, title="Maple rejected plan")
     decide(rejected, sales, "reject", "Not for our stores.")
+    approved = submitted(planner, title="Maple approved plan")
+    decide(approved, sales, "approve")
+    decide(approved, gm, "approve", step="sign_off")
     reworked = submitted(planner, title="Maple plan sent back")
     decide(reworked, sales, "request_changes", "Add the northern stores.")
     Notification.objects.create(

@@ -13,12 +13,12 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.org.models import Company
-from apps.plans.models import Plan
-from tests.factories import open_task
+from tests.factories import open_task, submitted
+from tests.http import redirect_path
 from tests.reliability.figures import record
 from tests.reliability.harness import db_state, state_diff
 
-from .urls import all_routes
+from .urls import all_routes, swept
 from .world import POSTED, node_ids, target_ids
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
@@ -27,6 +27,20 @@ pytestmark = [pytest.mark.security, pytest.mark.django_db]
 # cookie and trusts none, so a forged request gains nothing (DRF exempts it from CSRF). The
 # API's catch-all answers 404 to any method and changes nothing.
 EXEMPT = {"api:token", "api:not-found"}
+# Posts that would change something for the signed-in owner: each must be refused with a 403.
+CSRF_GUARDED = {
+    "plan-create",
+    "plan-submit",
+    "plan-cancel",
+    "task-claim",
+    "task-release",
+    "member-add",
+    "company-settings",
+    "api:plan-list",
+    "api:plan-submit",
+    "api:task-decide",
+    "api:task-claim",
+}
 
 
 def _owner_clients(user):
@@ -46,10 +60,13 @@ def test_every_post_without_a_csrf_token_is_refused(maple, user):
     ids = target_ids(company)
     clients = _owner_clients(user)
     before = db_state()
-    refused, accepted = 0, []
-    for route in all_routes():
-        if route.name in EXEMPT:
-            continue
+    refused, accepted, forbidden = 0, [], set()
+    routes = swept(
+        [route for route in all_routes() if route.name not in EXEMPT],
+        at_least=70,
+        including=CSRF_GUARDED,
+    )
+    for route in routes:
         url = route.fill(ids | node_ids(company, route.node))
         for web, api in clients.values():
             if route.is_api:
@@ -58,10 +75,14 @@ def test_every_post_without_a_csrf_token_is_refused(maple, user):
                 response = web.post(url, POSTED)
             if response.status_code in (403, 405):
                 refused += 1
+                forbidden |= {route.name} if response.status_code == 403 else set()
             else:
                 accepted.append((url, response.status_code))
     record("csrf", posts_without_token=refused + len(accepted), refused=refused)
     assert accepted == []
+    assert refused == 2 * len(routes)
+    # The state-changing posts are refused by CSRF itself (403), not for being GETs only (405).
+    assert forbidden >= CSRF_GUARDED, sorted(CSRF_GUARDED - forbidden)
     assert state_diff(before, db_state()) == {}
 
 
@@ -84,8 +105,8 @@ def test_the_same_post_with_the_token_goes_through(maple, user):
     browser.force_login(user("maple.sales"))
     browser.get("/plans/")
     token = browser.cookies["csrftoken"].value
-    task = open_task(Plan.objects.get(title="Autumn coats national promotion"), step="review")
+    task = open_task(submitted(user("maple.planner")), step="review")
     response = browser.post(f"/tasks/{task.pk}/claim/", {"csrfmiddlewaretoken": token})
-    assert response.status_code == 302
+    assert redirect_path(response) == f"/tasks/{task.pk}/"
     task.refresh_from_db()
     assert task.owner == user("maple.sales")

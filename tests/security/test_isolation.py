@@ -25,7 +25,7 @@ from apps.plans.models import Plan
 from tests.reliability.figures import record
 from tests.reliability.harness import db_state, state_diff
 
-from .urls import all_routes
+from .urls import all_routes, swept
 from .world import MISSING, POSTED, TARGET, node_ids, target_ids
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
@@ -89,7 +89,21 @@ def _state_but_own_notifications(attackers):
 
 
 def _ids_answer_like_missing_ones(maple, attackers, clients):
-    routes = [route for route in all_routes() if route.params]
+    routes = swept(
+        [route for route in all_routes() if route.params],
+        at_least=45,
+        including={
+            "plan-detail",
+            "plan-edit",
+            "task-detail",
+            "task-claim",
+            "api:plan-detail",
+            "api:task-decide",
+            "planapproval:review:execute",
+            "planapproval:process_detail",
+        },
+    )
+    assert len(attackers) >= 10  # every other company's people, and the superuser
     ids = target_ids(maple)
     events = Event.objects.count()
     unknown = sorted({p for r in routes for p in r.params} - set(ids) - {"process_pk", "task_pk"})
@@ -121,6 +135,7 @@ def _ids_answer_like_missing_ones(maple, attackers, clients):
         answers=dict(sorted(cells.items())),
         leaks=len(leaks),
     )
+    assert sum(cells.values()) == len(routes) * len(attackers) * 2
     assert leaks == []
 
 
@@ -139,7 +154,11 @@ STATIC = {"api:schema", "api:docs", "planapproval:chart"}
 
 
 def _lists_show_nothing_of_the_other_company(maple, attackers, clients):
-    routes = [route for route in all_routes() if not route.params]
+    routes = swept(
+        [route for route in all_routes() if not route.params],
+        at_least=25,
+        including={"plan-list", "task-list", "audit-export", "api:plan-list", "api:audit-export"},
+    )
     markers = _markers(maple)
     plan = Plan.objects.filter(company=maple, process__isnull=False).first()
     person = User.objects.get(username="maple.planner")
@@ -182,4 +201,5 @@ def _lists_show_nothing_of_the_other_company(maple, attackers, clients):
         requests=cells,
         leaks=len(leaks),
     )
+    assert cells >= (len(routes) - len(STATIC)) * len(attackers)
     assert leaks == []

@@ -7,17 +7,19 @@ logins freely; these tests switch it on and start from a clean slate.
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from axes.utils import reset
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.db.models import F
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from apps.demo.seed import DEMO_PASSWORD
+from tests.factories import PASSWORD as DEMO_PASSWORD
 from tests.reliability.figures import record
 from tests.reliability.harness import medium_company
 
@@ -77,14 +79,29 @@ def test_repeated_failures_lock_the_account_out_even_for_the_right_password(axes
     record("logins", failures_until_lockout=LIMIT, right_password_during_lock=429)
 
 
-def test_the_lock_lifts_after_the_cool_off(axes_on):
-    with override_settings(AXES_COOLOFF_TIME=timedelta(seconds=1)):
+def _time_passes(by: timedelta) -> None:
+    """Date every recorded attempt back by ``by``: what the lock sees once that much time has
+    passed, without sleeping through it."""
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - by)
+
+
+def test_the_lock_lifts_after_the_cool_off_and_not_before(axes_on):
+    cool_off = timedelta(minutes=15)
+    with override_settings(AXES_COOLOFF_TIME=cool_off):
         browser = Client()
         for i in range(LIMIT):
             _login(browser, "login.planner", f"guess-{i}")
         assert _login(browser, "login.planner", DEMO_PASSWORD).status_code == 429
-        time.sleep(1.2)
-        assert _login(browser, "login.planner", DEMO_PASSWORD).status_code == 302
+        _time_passes(cool_off - timedelta(minutes=1))
+        response = _login(browser, "login.planner", DEMO_PASSWORD)
+        assert response.status_code == 429  # a minute short of the cool-off: still locked
+        assert "_auth_user_id" not in browser.session
+        _time_passes(cool_off + timedelta(seconds=1))
+        response = _login(browser, "login.planner", DEMO_PASSWORD)
+        assert response.status_code == 302 and response["Location"] == "/"
+        assert browser.session["_auth_user_id"] == str(
+            get_user_model().objects.get(username="login.planner").pk
+        )
 
 
 def test_answers_do_not_tell_whether_an_account_exists(axes_on):

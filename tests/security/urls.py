@@ -46,6 +46,15 @@ def _walk(patterns, prefix="", namespace=""):
             yield Route(prefix + str(pattern.pattern), name)
 
 
+def swept(routes: list[Route], *, at_least: int, including: set[str]) -> list[Route]:
+    """``routes``, once it is plain that a sweep over them would prove something: at least
+    ``at_least`` of them, ``including`` the named ones (an empty sweep passes anything)."""
+    names = {route.name for route in routes}
+    assert len(routes) >= at_least, f"only {len(routes)} routes to sweep: {sorted(names)}"
+    assert including <= names, f"not swept: {sorted(including - names)}"
+    return routes
+
+
 def all_routes() -> list[Route]:
     """Every route but the admin's and the sign-in pages'."""
     return [

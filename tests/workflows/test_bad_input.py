@@ -119,10 +119,24 @@ def test_an_approved_plan_cannot_be_edited_cancelled_or_submitted_again(user):
 
     with refused(Conflict, plan):
         plan_services.plan_update(actor=planner, plan=plan, data={"title": "After"})
-    with refused(Conflict, plan):
+    with refused(Conflict, plan) as error:
         approvals.plan_cancel(actor=planner, plan_id=plan.pk)
+    assert error.value.message == "The plan is already approved."
     with refused(Conflict, plan):
         approvals.plan_submit(actor=planner, plan_id=plan.pk)
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [(None, ""), ("  Budget frozen.  ", "Budget frozen."), ("x" * 5000, "x" * 5000)],
+    ids=["none", "spaces", "longest"],
+)
+def test_a_cancellation_comment_is_kept_clean_in_the_history(user, given, kept):
+    plan = submitted(user("maple.planner"))
+    approvals.plan_cancel(actor=user("maple.planner"), plan_id=plan.pk, comment=given)
+    event = Event.objects.filter(plan_id=plan.pk).latest("id")
+    assert (event.action, event.comment) == ("cancel", kept)
+    assert Plan.objects.get(pk=plan.pk).status == Status.CANCELLED
 
 
 def test_what_decided_the_route_cannot_change_once_the_plan_is_submitted(user):
@@ -257,11 +271,12 @@ def test_an_id_that_is_not_a_number_is_simply_not_found(user):
                 service(actor=sales, **{key: bad_id}, **extra)
 
 
-def test_an_overlong_cancel_comment_is_refused_not_cut(user):
+@pytest.mark.parametrize("comment", ["x" * 5001, "x" * 100_000, "Budget\x00 frozen."])
+def test_an_overlong_or_nul_cancel_comment_is_refused_not_cut(user, comment):
     planner = user("maple.planner")
     plan = submitted(planner)
     with refused(ValidationError, plan):
-        approvals.plan_cancel(actor=planner, plan_id=plan.pk, comment="x" * 100_000)
+        approvals.plan_cancel(actor=planner, plan_id=plan.pk, comment=comment)
     assert approvals.plan_cancel(actor=planner, plan_id=plan.pk, comment="x" * 5000).status == (
         Status.CANCELLED
     )
@@ -274,3 +289,12 @@ def test_an_id_spelled_otherwise_is_not_found(user, spelling):
     wide = "".join(chr(0xFF10 + int(digit)) for digit in str(plan.pk))
     with pytest.raises(NotFound):
         approvals.plan_cancel(actor=planner, plan_id=spelling.format(id=plan.pk, wide=wide))
+
+
+def test_a_cancelled_draft_cannot_be_cancelled_again(user):
+    planner = user("maple.planner")
+    plan = draft(planner)
+    approvals.plan_cancel(actor=planner, plan_id=plan.pk)
+    with refused(Conflict, plan) as error:
+        approvals.plan_cancel(actor=planner, plan_id=plan.pk)
+    assert error.value.message == "The plan is already cancelled."

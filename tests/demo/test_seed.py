@@ -1,0 +1,98 @@
+"""The demo seed behind ``make run``, tested once, as a seed: from an empty database it
+creates the README's accounts and plans, in their states, on an intact trail; a second run
+changes nothing. No other test uses it: they build their own worlds (tests/factories.py)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+
+from apps.audit.models import ChainHead, Event
+from apps.org.models import Company, Membership
+from apps.plans.models import Plan
+
+from ..audit.helpers import verify_audit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+README_ACCOUNTS = {
+    "lotus": {"lotus.planner", "lotus.seller", "lotus.head", "lotus.auditor"},
+    "maple": {"maple.planner", "maple.sales", "maple.gm", "maple.salesdir", "maple.auditor"},
+    "north": {
+        "north.planner",
+        "north.sales.east",
+        "north.sales.west",
+        "north.director",
+        "north.auditor",
+    },
+}
+PLANS = {
+    "Autumn coats national promotion": ("maple", "in_review"),
+    "Brand refresh 2027": ("maple", "approved"),
+    "Winter clearance (draft)": ("maple", "draft"),
+    "Spring knitwear fair": ("lotus", "changes_requested"),
+    "Northstar summer campaign": ("north", "in_review"),
+}
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        "users": get_user_model().objects.count(),
+        "members": Membership.objects.count(),
+        "plans": Plan.objects.count(),
+        "events": Event.objects.count(),
+    }
+
+
+@pytest.fixture
+def empty():
+    """An empty database: the suite's world is flushed away (the flush lifts the triggers)."""
+    call_command("flush", interactive=False, verbosity=0)
+    assert counts() == {"users": 0, "members": 0, "plans": 0, "events": 0}
+
+
+def test_the_seed_creates_the_readme_companies_accounts_and_plans(empty):
+    seed()
+    for slug, usernames in README_ACCOUNTS.items():
+        company = Company.objects.get(slug=slug)
+        members = set(
+            Membership.objects.filter(company=company).values_list("user__username", flat=True)
+        )
+        assert members == usernames, slug
+    assert {c.slug: c.size for c in Company.objects.all()} == {
+        "lotus": "small",
+        "maple": "medium",
+        "north": "large",
+    }
+    assert {p.title: (p.company.slug, p.status) for p in Plan.objects.all()} == PLANS
+    browser = Client()
+    for username in ("maple.planner", "north.sales.east", "lotus.head"):
+        assert browser.login(username=username, password="greenlight-demo"), username
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and not Membership.objects.filter(user=admin).exists()
+
+
+def test_the_seeded_trail_is_one_intact_chain_per_company(empty):
+    seed()
+    assert ChainHead.objects.count() == 3
+    ok, out = verify_audit()
+    assert ok, out
+    assert f"Audit trail intact: {Event.objects.count()} events checked in 3 chain(s)." in out
+
+
+def test_seeding_twice_changes_nothing(empty):
+    seed()
+    first = counts()
+    assert first["plans"] == len(PLANS)
+    assert "demo data already present" in seed()
+    assert counts() == first
