@@ -16,9 +16,8 @@ from apps.audit.models import AppendOnlyError, ChainHead, Event
 from apps.org.models import Company
 from apps.plans.fingerprints import content_fingerprint, revision_payload
 from apps.plans.models import Decision, Plan, PlanRevision
-from tests.factories import BRAND_CONTENT, decide, submitted
 
-from .helpers import chain_of, verify_audit
+from .helpers import verify_audit
 
 
 def problems(output: str) -> list[str]:
@@ -29,28 +28,6 @@ def problems(output: str) -> list[str]:
 def rewrite(event: Event, **fields) -> None:
     """Change a stored event as an UPDATE would, skipping the model's refusal."""
     models.QuerySet.update(Event.objects.filter(pk=event.pk), **fields)
-
-
-@pytest.fixture
-def maple(user) -> list[Event]:
-    """Red Maple's chain, oldest first: the world's organisation events, then a promotion in
-    review and a brand plan on which sales raised concerns before the GM signed it off."""
-    planner, sales, gm = user("maple.planner"), user("maple.sales"), user("maple.gm")
-    submitted(planner, title="Autumn coats national promotion")
-    brand = submitted(
-        planner,
-        lead="marketing_leads",
-        title="Brand refresh 2027",
-        kind="brand",
-        directive="guiding",
-        horizon="long_term",
-        content=dict(BRAND_CONTENT),
-    )
-    decide(brand, sales, "raise_concerns", "Store staff need training material first.")
-    decide(brand, gm, "approve", "Go ahead.", step="sign_off")
-    chain = chain_of(Company.objects.get(slug="maple").pk)
-    assert len(chain) >= 12  # the positions the tests below tamper with exist
-    return chain
 
 
 def test_an_intact_trail_reports_the_events_checked_and_every_chain_head(world):

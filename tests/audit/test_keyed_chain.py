@@ -8,7 +8,6 @@ decision. ``verify_audit`` must detect each one and name it.
 
 from __future__ import annotations
 
-import pytest
 from django.db import connection, models, transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -17,10 +16,9 @@ from apps.audit.chain import GENESIS, LEGACY, head_seal, record_of, seal, unkeye
 from apps.audit.keys import verification_keys
 from apps.audit.models import ChainHead, Event
 from apps.audit.services import event_record
-from apps.org.models import Company
 from apps.plans.models import Decision
 
-from .helpers import chain_of, head_of, verify_audit
+from .helpers import head_of, verify_audit
 
 ROTATED = {"dev": "greenlight-development-audit-key-not-secret", "k2": "k2-" + "x" * 40}
 
@@ -31,11 +29,6 @@ def problems(output: str) -> list[str]:
 
 def rewrite(event_id: int, **fields) -> None:
     models.QuerySet.update(Event.objects.filter(pk=event_id), **fields)
-
-
-@pytest.fixture
-def maple(demo) -> list[Event]:
-    return chain_of(Company.objects.get(slug="maple").pk)
 
 
 def test_the_seeded_chain_is_keyed_and_its_head_sealed(maple):
@@ -159,7 +152,7 @@ def test_an_event_downgraded_to_an_unkeyed_hash_is_forged(maple, tamper):
     )
 
 
-def test_an_edited_decision_is_named_against_its_event(demo):
+def test_an_edited_decision_is_named_against_its_event(maple):
     decision = Decision.objects.filter(plan__company__slug="maple").order_by("pk").first()
     event = Event.objects.get(task_id=decision.task_id, data__has_key="outcome")
     Decision.objects.filter(pk=decision.pk).update(outcome="reject", comment="No.")
@@ -171,7 +164,7 @@ def test_an_edited_decision_is_named_against_its_event(demo):
     ]
 
 
-def test_a_decision_without_an_event_is_named(demo):
+def test_a_decision_without_an_event_is_named(maple):
     decision = Decision.objects.filter(plan__company__slug="maple").order_by("pk").first()
     Decision.objects.filter(pk=decision.pk).update(task_id=10**9)
     ok, out = verify_audit()

@@ -130,10 +130,12 @@ def test_events_past_a_rewound_chain_head_are_reported_as_inserted(lotus, tamper
     draft(user("lotus.planner"), title="Written after the head was read")
     latest = chain_of(head.company_id)[-1]
     assert latest.seq == head.seq + 1
+    # The head row as it was before the draft: a copy of an older head, its seal included.
     with tamper(), connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE audit_chainhead SET seq = %s, hash = %s WHERE company_id = %s",
-            [head.seq, head.hash, head.company_id],
+            "UPDATE audit_chainhead SET seq = %s, hash = %s, mac = %s, key_id = %s "
+            "WHERE company_id = %s",
+            [head.seq, head.hash, head.mac, head.key_id, head.company_id],
         )
     assert failed() == [("INSERTED", latest.pk)]
 

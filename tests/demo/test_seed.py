@@ -36,6 +36,13 @@ PLANS = {
     "Winter clearance (draft)": ("maple", "draft"),
     "Spring knitwear fair": ("lotus", "changes_requested"),
     "Northstar summer campaign": ("north", "in_review"),
+    # after sign-off (issue 11): one plan in execution and one closed, for every size
+    "Lotus in-store promotion": ("lotus", "in_execution"),
+    "Red Maple in-store promotion": ("maple", "in_execution"),
+    "Northstar in-store promotion": ("north", "in_execution"),
+    "Lotus first-half sales target": ("lotus", "closed"),
+    "Red Maple first-half sales target": ("maple", "closed"),
+    "Northstar first-half sales target": ("north", "closed"),
 }
 
 

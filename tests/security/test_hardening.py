@@ -86,7 +86,7 @@ def test_a_web_lockout_says_when_to_retry(axes_on):  # noqa: F811
     reset()
 
 
-def test_pages_carry_a_policy_with_no_inline_script_and_a_permissions_policy(demo, user):
+def test_pages_carry_a_policy_with_no_inline_script_and_a_permissions_policy(world, user):
     browser = Client()
     browser.force_login(user("maple.planner"))
     for url in ("/", "/plans/", "/accounts/login/", "/api/docs/"):
@@ -100,7 +100,7 @@ def test_pages_carry_a_policy_with_no_inline_script_and_a_permissions_policy(dem
         assert not re.search(rb"\son[a-z]+=\"", response.content), url
 
 
-def test_api_answers_are_not_cached(demo, user):
+def test_api_answers_are_not_cached(world, user):
     client = Client()
     client.force_login(user("maple.planner"))
     for url in ("/api/me/", "/api/plans/", "/api/nothing-here/"):

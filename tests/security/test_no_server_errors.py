@@ -167,7 +167,7 @@ def test_deep_nesting_without_signing_in_is_a_400_in_the_error_shape(db):
 
 
 def test_an_unexpected_api_failure_is_a_500_in_the_error_shape_under_production_settings(
-    demo, monkeypatch, user
+    world, monkeypatch, user
 ):
     """Fault injected: the one thing mocked is the failure itself (DEBUG off, as in production)."""
 

@@ -209,7 +209,7 @@ def test_a_budget_beyond_any_number_is_a_form_error_not_a_crash(client, user):
 
 
 def test_a_task_is_shown_only_under_its_own_node_in_viewflows_frontend(client, user):
-    plan = Plan.objects.get(title="Autumn coats national promotion")
+    plan = submitted(user("maple.planner"), title="Autumn coats national promotion")
     task = open_task(plan, step="review")
     _as(client, user, "maple.sales")
     base = f"/workflow/planapproval/{plan.process.pk}"
