@@ -22,22 +22,19 @@ from typing import Any
 
 from django.db.models import Count
 
-from apps.audit.models import Action, Event
+from apps.audit.models import Event
 from apps.audit.verify import chain_verify
 from apps.notifications.models import EmailStatus, Notification
+from apps.org.policy import Outcome
 from apps.plans.history import RevisionFingerprints
 from apps.plans.models import Decision, Plan
 from workflows.models import PlanProcess
 from workflows.notifications import DECIDED_WORDS
 from workflows.services._common import derived_status
+from workflows.services.tasks import DECISION_ACTIONS
 
-DECISION_ACTIONS = (
-    Action.APPROVE,
-    Action.RAISE_CONCERNS,
-    Action.REQUEST_CHANGES,
-    Action.REJECT,
-    Action.SIGN_OFF,
-)
+# The event a decision writes: the engine's own map, and the outcome's name otherwise.
+DECISION_EVENT_ACTIONS = set(DECISION_ACTIONS.values()) | set(Outcome.LABELS)
 EXAMPLES = 5
 Companies = list[int] | None  # company ids to check; None: every company
 
@@ -56,27 +53,37 @@ class Finding:
         return {"lost": self.lost, "duplicated": self.duplicated, "examples": self.examples}
 
 
-def _scoped(queryset, companies: Companies, field: str):
-    return queryset if companies is None else queryset.filter(**{f"{field}__in": companies})
+def _scoped(manager, companies: Companies, field: str):
+    everything = manager.all()
+    return everything if companies is None else everything.filter(**{f"{field}__in": companies})
 
 
 def decisions_check(companies: Companies = None) -> Finding:
-    """One Decision and one decision event per decided task."""
+    """One Decision row and one decision event per decided task, and no decision event
+    without its row; the event's action is the one the engine writes for the outcome."""
     finding = Finding()
     events = Counter(
         _scoped(Event.objects, companies, "company_id")
-        .filter(action__in=DECISION_ACTIONS)
-        .values_list("task_id", flat=True)
+        .filter(action__in=DECISION_EVENT_ACTIONS, task_id__isnull=False)
+        .values_list("task_id", "action")
     )
-    decided = Counter(
-        _scoped(Decision.objects, companies, "plan__company_id").values_list("task_id", flat=True)
+    decided = list(
+        _scoped(Decision.objects, companies, "plan__company_id").values_list(
+            "task_id", "step", "outcome"
+        )
     )
-    for task_id in decided.keys() | events.keys():
-        rows, recorded = decided.get(task_id, 0), events.get(task_id, 0)
-        if rows != 1 or recorded != 1:
-            finding.lost += int(rows == 0) + int(recorded == 0)
-            finding.duplicated += max(rows - 1, 0) + max(recorded - 1, 0)
-            finding.note(f"task {task_id}: {rows} Decision row(s), {recorded} event(s)")
+    rows = Counter(task_id for task_id, _, _ in decided)
+    for task_id, step, outcome in decided:
+        recorded = events.get((task_id, DECISION_ACTIONS.get((step, outcome), outcome)), 0)
+        if rows[task_id] == 1 and recorded == 1:
+            continue
+        finding.lost += int(recorded == 0)
+        finding.duplicated += max(recorded - 1, 0) + (1 if rows[task_id] > 1 else 0)
+        finding.note(f"task {task_id}: {rows[task_id]} Decision row(s), {recorded} event(s)")
+    for (task_id, action), _times in events.items():
+        if task_id not in rows:
+            finding.lost += 1
+            finding.note(f"task {task_id}: a {action} event without its Decision row")
     return finding
 
 
@@ -114,7 +121,7 @@ def notifications_check(companies: Companies = None) -> Finding:
             finding.duplicated += times - 1
             finding.note(f"{key_user} told {times} times")
     outcomes = _scoped(Event.objects, companies, "company_id").filter(
-        action__in=DECISION_ACTIONS, to_status__in=DECIDED_WORDS
+        action__in=DECISION_EVENT_ACTIONS, to_status__in=DECIDED_WORDS
     )
     decisions = {
         d.task_id: d

@@ -118,12 +118,21 @@ def supervised(program: str, role: str) -> list[int]:
     return sorted(found)
 
 
+def titled(title: str) -> list[int]:
+    """Processes whose title (set by setproctitle, when installed) contains ``title``."""
+    return sorted(
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and title in " ".join(_argv(entry.name))
+    )
+
+
 def gunicorn_workers() -> list[int]:
-    return supervised("gunicorn", "config.wsgi:application")
+    return titled("gunicorn: worker [") or supervised("gunicorn", "config.wsgi:application")
 
 
 def celery_pool() -> list[int]:
-    return supervised("celery", "worker")
+    return titled(":ForkPoolWorker-") or supervised("celery", "worker")
 
 
 def inject_faults(started: float, log: list[dict]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import models
 
 from apps.notifications.models import Notification
 from apps.plans.models import Decision, Plan, Status
@@ -85,6 +86,16 @@ def test_a_decision_without_its_event_is_found(world):
     finding = decisions_check([company.company.pk])
     assert (finding.lost, finding.duplicated) == (1, 0)
     assert finding.examples == [f"task {task.pk}: 1 Decision row(s), 0 event(s)"]
+
+
+def test_a_decision_event_without_its_row_is_found(world):
+    company, done, _ = world
+    decision = Decision.objects.get(plan=done, step="review")
+    models.QuerySet.delete(Decision.objects.filter(pk=decision.pk))
+    finding = decisions_check([company.company.pk])
+    assert (finding.lost, finding.duplicated) == (1, 0)
+    expected = f"task {decision.task_id}: a approve event without its Decision row"
+    assert finding.examples == [expected]
 
 
 def test_an_author_never_told_of_the_outcome_is_found(world):
