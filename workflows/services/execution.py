@@ -149,25 +149,34 @@ def feedback_file(
         if executor.take_up != Outcome.DECLINE:
             executor.feedback_due = next_due(moment, plan)
         executor.save(update_fields=["last_feedback_at", "feedback_due"])
-        event_record(
-            company_id=plan.company_id,
-            plan_id=plan.pk,
-            action=Action.FEEDBACK,
-            actor=actor,
-            step="feedback",
-            from_status=plan.status,
-            to_status=plan.status,
-            comment=text,
-            revision=plan.revision_count or None,
-            data={
-                "feedback_id": feedback.pk,
-                "kind": kind,
-                "department": executor.department_name,
-                "sales_to_date": str(amount) if amount is not None else None,
-            },
+        _feedback_event(
+            plan,
+            actor,
+            Action.FEEDBACK,
+            text,
+            feedback_id=feedback.pk,
+            kind=kind,
+            department=executor.department_name,
+            sales_to_date=str(amount) if amount is not None else None,
         )
         hooks.feedback_filed(feedback)
     return feedback
+
+
+def _feedback_event(plan: Plan, actor: Any, action: str, text: str, **data: Any) -> None:
+    """The history event of a feedback or a reply: the plan's status stays as it was."""
+    event_record(
+        company_id=plan.company_id,
+        plan_id=plan.pk,
+        action=action,
+        actor=actor,
+        step="feedback",
+        from_status=plan.status,
+        to_status=plan.status,
+        comment=text,
+        revision=plan.revision_count or None,
+        data=data,
+    )
 
 
 def may_reply(user: Any, plan: Plan) -> bool:
@@ -187,17 +196,8 @@ def feedback_reply(*, actor: Any, feedback_id: Any, text: str) -> FeedbackReply:
         reply = FeedbackReply.objects.create(
             feedback=feedback, author=actor, text=text, created_at=timeutils.now()
         )
-        event_record(
-            company_id=plan.company_id,
-            plan_id=plan.pk,
-            action=Action.REPLY,
-            actor=actor,
-            step="feedback",
-            from_status=plan.status,
-            to_status=plan.status,
-            comment=text,
-            revision=plan.revision_count or None,
-            data={"feedback_id": feedback.pk, "reply_id": reply.pk},
+        _feedback_event(
+            plan, actor, Action.REPLY, text, feedback_id=feedback.pk, reply_id=reply.pk
         )
         hooks.feedback_replied(reply)
     return reply
