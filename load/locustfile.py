@@ -18,11 +18,13 @@ import os
 import random
 from itertools import count
 
-from locust import HttpUser, between, events, task
+from locust import FastHttpUser, between, events, task
 from locust.exception import StopUser
 
 ACCOUNTS = json.loads(os.environ.get("LOAD_ACCOUNTS", "{}"))  # username -> token, by role
 MAX_REQUESTS = int(os.environ.get("LOAD_MAX_REQUESTS", "30000"))
+# Seconds a person spends between two actions (reading what the last answer showed).
+WAIT_MIN, WAIT_MAX = (float(part) for part in os.environ.get("LOAD_WAIT", "2-6").split("-"))
 CONFLICTS = count(1)
 RESETS = count(1)
 SENT = count(1)
@@ -46,17 +48,17 @@ def _report(**_kwargs):
             json.dump({"conflicts": next(CONFLICTS) - 1, "resets": next(RESETS) - 1}, handle)
 
 
-class Person(HttpUser):
+class Person(FastHttpUser):
     abstract = True
     role = ""
-    wait_time = between(0.2, 1.0)
+    wait_time = between(WAIT_MIN, WAIT_MAX)
 
     def on_start(self):
         people = ACCOUNTS.get(self.role, [])
         if not people:
             raise StopUser()
         self.username, token = random.choice(people)  # noqa: S311 (load, not secrets)
-        self.client.headers["Authorization"] = f"Token {token}"
+        self.auth = {"Authorization": f"Token {token}"}
 
     def call(self, method: str, path: str, name: str, **kwargs):
         """One request; a 409 is a lost race (counted apart), anything else not 2xx an error.
@@ -69,7 +71,7 @@ class Person(HttpUser):
             if next(SENT) > MAX_REQUESTS:  # a hard cap on requests, whatever the clock says
                 raise StopUser()
             with self.client.request(
-                method, path, name=name, catch_response=True, **kwargs
+                method, path, name=name, catch_response=True, headers=self.auth, **kwargs
             ) as reply:
                 if reply.status_code == 0 and attempt == 1:
                     next(RESETS)
@@ -198,7 +200,4 @@ class Auditor(Person):
 
     @task(1)
     def export(self):
-        reply = self.call(
-            "GET", "/api/audit/export/?format=jsonl&action=sign_off", "audit (export)"
-        )
-        reply.close()
+        self.call("GET", "/api/audit/export/?format=jsonl&action=sign_off", "audit (export)")
