@@ -30,10 +30,12 @@ browser-deps:
 	  else echo "chromium missing and not root: browser tests skip (and fail in CI)"; fi; \
 	fi
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; each has its own test database).
+TEST_WORKERS ?= auto
 test: install browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # The production shape on this machine: gunicorn, Celery workers and one beat on PostgreSQL and
 # Redis, supervised by honcho (config/serve, config/Procfile). Ctrl-C or SIGTERM stops it.
