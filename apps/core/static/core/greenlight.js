@@ -1,0 +1,10 @@
+/* Greenlight's only script: keyboard help that the pages work without. */
+(function () {
+  "use strict";
+  // A form returned with errors: focus the first field in error (or the error summary).
+  var first = document.querySelector(".field-error input, .field-error select, .field-error textarea, .errorlist.nonfield");
+  if (first) {
+    if (!first.matches("input, select, textarea")) { first.setAttribute("tabindex", "-1"); }
+    first.focus();
+  }
+})();
