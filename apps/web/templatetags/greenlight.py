@@ -124,7 +124,7 @@ def bar_chart(bars: list[Any], title: str, unit: str = "", chart_id: str = "") -
     """A horizontal bar chart (SVG) of ``bars`` (``label``, ``value``), with its number table."""
     bars = list(bars)
     top = max((bar.value for bar in bars), default=0) or 1
-    row, label_width, bar_width = 30, 190, 230
+    row, label_width, bar_width = 30, 170, 210
     rows = [
         {
             "label": bar.label,
