@@ -19,7 +19,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST)
+	SITE_URL=$${SITE_URL:-http://$(HOST)} $(PY) manage.py runserver $(HOST)
 
 # Debian's Chromium for the Playwright tests; Playwright's own browser download cannot work here.
 browser-deps:

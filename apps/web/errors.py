@@ -34,7 +34,7 @@ HEADINGS = {
 
 
 def not_found_page(request: Any, exception: Any = None):
-    """The product's 404 page (also ``handler404``): the same for missing and hidden."""
+    """The product's 404 page (``404.html``, as Django renders it with DEBUG off)."""
     return render(request, "404.html", status=404)
 
 

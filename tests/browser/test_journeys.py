@@ -220,6 +220,8 @@ def test_medium_company_journey_with_a_refused_rejection(page):
     j.shoot("viewflow-process")
 
     auditor_reads(j, "maple.auditor", title, {"Approved": 1})
+    page.goto("/api/docs/")  # Swagger UI from the app's own static files: no internet here
+    expect(page.locator(".swagger-ui .information-container")).to_contain_text("Greenlight")
     plan.refresh_from_db()
     assert plan.status == Status.APPROVED and plan.revision_count == 2
     j.done()
