@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 PIP     := $(VENV)/bin/pip
 HOST    ?= 127.0.0.1:8000
 
-.PHONY: run test install lock lint reliability browser-deps bench serve load mutate clean
+.PHONY: run test e2e install lock lint reliability browser-deps bench serve load mutate clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST)
+	SITE_URL=$${SITE_URL:-http://$(HOST)} $(PY) manage.py runserver $(HOST)
 
 # Debian's Chromium for the Playwright tests; Playwright's own browser download cannot work here.
 browser-deps:
@@ -36,6 +36,12 @@ test: install browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+
+# The browser journeys alone (one per company size, axe-core over every page they open), in
+# Debian's Chromium; screenshots at desktop and phone width go to E2E_ARTIFACTS.
+E2E_ARTIFACTS ?= artifacts/e2e
+e2e: install browser-deps
+	E2E_ARTIFACTS=$(E2E_ARTIFACTS) $(VENV)/bin/pytest -m browser -rA tests/browser
 
 # The production shape on this machine: gunicorn, Celery workers and one beat on PostgreSQL and
 # Redis, supervised by honcho (config/serve, config/Procfile). Ctrl-C or SIGTERM stops it.

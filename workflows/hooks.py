@@ -48,6 +48,11 @@ def plan_decided(*, decision: Any, status: str) -> None:
         _after_commit(tasks.notify_plan_decided, decision.pk, status)
 
 
+def review_closed(task: Any, decision: Any) -> None:
+    """A region's review closed by another's decision: its reviewers hear it closed, and why."""
+    _after_commit(tasks.notify_review_closed, task.pk, decision.pk)
+
+
 def _after_commit(task: Any, *args: Any) -> None:
     def enqueue() -> None:
         task.delay(*args)

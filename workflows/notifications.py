@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.notifications.selectors import emails_pending
-from apps.notifications.services import notifications_create
+from apps.notifications.services import notifications_create, notifications_settle
 from apps.org.models import Company
-from apps.org.policy import Step, planners_of, signers_of
+from apps.org.policy import Outcome, Step, planners_of, signers_of
 from apps.plans.models import Decision, Feedback, FeedbackReply, Status
 
 from . import rules
@@ -28,6 +28,7 @@ TASK_QUEUED = "task_queued"
 REMINDER = "reminder"
 ESCALATION = "escalation"
 PLAN_DECIDED = "plan_decided"
+REVIEW_CLOSED = "review_closed"
 
 DECIDED_WORDS = {
     Status.APPROVED: "was approved",
@@ -68,6 +69,51 @@ def plan_decided_notify(*, decision_id: int, status: str) -> list[int]:
         kind=PLAN_DECIDED,
         message=f"Your plan “{plan.title}” {DECIDED_WORDS[status]}.",
         detail=detail,
+        url=reverse("plan-detail", kwargs={"plan_id": plan.pk}),
+    )
+
+
+def notices_settle(*, plan: Any) -> int:
+    """The notices that asked someone to act, once acted on, are read.
+
+    Called whenever the engine moves a plan on (``sync_status``): a notice about a task
+    that is no longer open (decided, resubmitted, closed with a sibling's decision), and
+    the author's "sent back for changes" once the plan is resubmitted, no longer wait.
+    """
+    closed = ApprovalTask.objects.filter(
+        flow_task_type="HUMAN", process__planprocess__plan=plan
+    ).exclude(rules.open_q())
+    urls = [
+        reverse("task-detail", kwargs={"task_id": pk}) for pk in closed.values_list("pk", flat=True)
+    ]
+    keys = []
+    if plan.status != Status.CHANGES_REQUESTED:
+        keys = [
+            f"decided:{pk}"
+            for pk in Decision.objects.filter(
+                plan=plan, outcome=Outcome.REQUEST_CHANGES
+            ).values_list("pk", flat=True)
+        ]
+    return notifications_settle(urls=urls, keys=keys)
+
+
+def review_closed_notify(*, task_id: int, decision_id: int) -> list[int]:
+    """A review closed by another region's decision: its reviewers hear that, and why."""
+    task = _task(task_id)
+    decision = Decision.objects.select_related("actor").get(pk=decision_id)
+    if task is None:
+        return []
+    plan = task.process.planprocess.plan
+    words = Outcome.LABELS[decision.outcome].lower()
+    return notifications_create(
+        key=f"closed:{task.pk}",
+        users=candidates(task),
+        kind=REVIEW_CLOSED,
+        message=(
+            f"{describe(task)} closed without your decision: "
+            f"{decision.department_name or _name(decision.actor)} chose to {words}."
+        ),
+        detail=f"{_name(decision.actor)}: {decision.comment}" if decision.comment else "",
         url=reverse("plan-detail", kwargs={"plan_id": plan.pk}),
     )
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 
 from apps.core.errors import NotFound
 from apps.core.ids import object_id
@@ -93,35 +94,109 @@ class CurrentStep:
     overdue: bool
 
 
+def _step_of(task: ApprovalTask, plan: Plan, moment: datetime) -> CurrentStep:
+    step = task.flow_task.step
+    department = task.data.get("department_name", "")
+    if step in (Step.REVIEW, Step.TAKE_UP):
+        candidates = f"reviewers of {department}"
+    elif step == Step.SIGN_OFF:
+        candidates = f"signers of {plan.company.name}"
+    else:
+        candidates = "the author"
+    deadline = getattr(task, "deadline", None)
+    return CurrentStep(
+        task=task,
+        step=step,
+        title=Step.LABELS.get(step, step),
+        department=department,
+        assignee=task.owner,
+        candidates=candidates,
+        due_at=deadline.due_at if deadline else None,
+        overdue=rules.is_overdue(task, moment),
+    )
+
+
 def current_steps(*, plan: Plan) -> list[CurrentStep]:
     """The plan's open human tasks: who may act next, and by when."""
     tasks = _tasks().filter(rules.open_q(), process__planprocess__plan=plan).order_by("id")
     moment = now()
-    steps = []
+    return [_step_of(task, plan, moment) for task in tasks]
+
+
+def plans_next_steps(plans: Iterable[Plan]) -> list[Plan]:
+    """The plans of a page, each with ``next_steps`` (as ``current_steps``), ``next_due`` and
+    ``overdue``: who acts next and by when, in one query for the whole page."""
+    plans = list(plans)
+    by_plan: dict[int, list[CurrentStep]] = {plan.pk: [] for plan in plans}
+    tasks = (
+        _tasks()
+        .filter(rules.open_q(), process__planprocess__plan__in=list(by_plan))
+        .select_related("process__planprocess__plan__company")
+        .order_by("id")
+    )
+    moment = now()
     for task in tasks:
-        step = task.flow_task.step
-        department = task.data.get("department_name", "")
-        if step in (Step.REVIEW, Step.TAKE_UP):
-            candidates = f"reviewers of {department}"
-        elif step == Step.SIGN_OFF:
-            candidates = f"signers of {plan.company.name}"
-        else:
-            candidates = "the author"
-        deadline = getattr(task, "deadline", None)
-        due_at = deadline.due_at if deadline else None
-        steps.append(
-            CurrentStep(
-                task=task,
-                step=step,
-                title=Step.LABELS.get(step, step),
-                department=department,
-                assignee=task.owner,
-                candidates=candidates,
-                due_at=due_at,
-                overdue=rules.is_overdue(task, moment),
-            )
+        plan = task.process.planprocess.plan
+        by_plan[plan.pk].append(_step_of(task, plan, moment))
+    for plan in plans:
+        plan.next_steps = by_plan[plan.pk]
+        dues = [step.due_at for step in plan.next_steps if step.due_at]
+        plan.next_due = min(dues) if dues else None
+        plan.overdue = any(step.overdue for step in plan.next_steps)
+    return plans
+
+
+NEXT_STEPS = (Step.REVIEW, Step.SIGN_OFF, Step.REVISE, Step.TAKE_UP)
+
+
+def _open_tasks_of_plan() -> QuerySet[ApprovalTask]:
+    return ApprovalTask.objects.filter(
+        rules.open_q(), flow_task_type="HUMAN", process__planprocess__plan=OuterRef("pk")
+    )
+
+
+def plan_waiting_filter(
+    plans: QuerySet[Plan], *, user: Any, step: str = "", overdue: bool = False, mine: bool = False
+) -> QuerySet[Plan]:
+    """Plans by who acts next: at a step (``review``, ``sign_off``, ...), overdue, or on the
+    user (``rules.may_act_q``), each an open human task of the plan; ordered by due date."""
+    if step in NEXT_STEPS:
+        # node names are the step names: ``workflows/flows.PlanApprovalFlow.review``
+        plans = plans.filter(Exists(_open_tasks_of_plan().filter(flow_task__endswith=f".{step}")))
+    if overdue:
+        moment = now()
+        plans = plans.filter(Exists(_open_tasks_of_plan().filter(rules.overdue_q(moment))))
+    if mine:
+        plans = plans.filter(Exists(_open_tasks_of_plan().filter(rules.may_act_q(user.pk))))
+    return plans
+
+
+def plans_in_flight(*, user: Any) -> list[Plan]:
+    """The user's own plans under way (submitted, not finished): who acts next, soonest due."""
+    plans = (
+        plan_list_for(user=user)
+        .filter(
+            author=user,
+            status__in=[Status.IN_REVIEW, Status.AWAITING_SIGNOFF, Status.APPROVED],
         )
-    return steps
+        .select_related("company")
+        .order_by("-updated_at")[:20]
+    )
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(plans_next_steps(plans), key=lambda p: (not p.overdue, p.next_due or far))
+
+
+def task_counts(*, user: Any) -> dict[str, int]:
+    """The badges of a reviewer's or signer's dashboard."""
+    moment = now()
+    inbox = ApprovalTask.objects.may_act(user).filter(rules.open_q(), owner=user)
+    queue = ApprovalTask.objects.user_queue(user).filter(rules.open_q())
+    return {
+        "inbox": inbox.count(),
+        "queue": queue.count(),
+        "overdue": inbox.filter(rules.overdue_q(moment)).count()
+        + queue.filter(rules.overdue_q(moment)).count(),
+    }
 
 
 def feedback_owed(*, user: Any) -> QuerySet[ExecutingDepartment]:
@@ -138,3 +213,72 @@ def feedback_owed(*, user: Any) -> QuerySet[ExecutingDepartment]:
         .select_related("plan")
         .order_by("feedback_due", "id")
     )
+
+
+@dataclass
+class Stage:
+    key: str
+    title: str
+    state: str  # done, current, ended, skipped or "" (still ahead)
+    note: str = ""
+
+
+ROUTE_ORDER = ("submit", Step.REVIEW, Step.SIGN_OFF, Step.TAKE_UP, "execution", "closed")
+STATUS_STAGE = {
+    Status.DRAFT: "submit",
+    Status.IN_REVIEW: Step.REVIEW,
+    Status.CHANGES_REQUESTED: Step.REVIEW,
+    Status.AWAITING_SIGNOFF: Step.SIGN_OFF,
+    Status.APPROVED: Step.TAKE_UP,
+    Status.IN_EXECUTION: "execution",
+    Status.CLOSED: "closed",
+}
+STATE_WORDS = {"done": "done", "current": "now", "ended": "ended here", "skipped": "not reached"}
+
+
+def route_stages(*, plan: Plan) -> list[Stage]:
+    """Where the plan is in its route, step by step, in the words of the pages: each stage
+    done, current (now), ended (rejected or cancelled there), not reached, or still ahead."""
+    titles = {
+        "submit": "Draft and submit",
+        **{step: Step.LABELS[step] for step in (Step.REVIEW, Step.SIGN_OFF, Step.TAKE_UP)},
+        "execution": "In execution",
+        "closed": "Closed",
+    }
+    human = list(
+        ApprovalTask.objects.filter(flow_task_type="HUMAN", process__planprocess__plan=plan)
+        .order_by("id")
+        .values_list("flow_task", "status")
+    )
+    open_steps = {flow_task.step for flow_task, status in human if status in rules.OPEN_STATUSES}
+    if plan.status in (Status.REJECTED, Status.CANCELLED):
+        last = next((ft.step for ft, _ in reversed(human) if ft.step != Step.REVISE), "submit")
+        here, end_state = last if last in ROUTE_ORDER else Step.REVIEW, "ended"
+    else:
+        here, end_state = STATUS_STAGE.get(plan.status, "submit"), "current"
+    position = ROUTE_ORDER.index(here)
+    stages = []
+    for index, key in enumerate(ROUTE_ORDER):
+        if index < position:
+            state = "done"
+        elif index == position:
+            state = "done" if key == "closed" else end_state
+        else:
+            state = "skipped" if end_state == "ended" else ""
+        stages.append(Stage(key, titles[key], state, STATE_WORDS.get(state, "")))
+    route = plan.route or {}
+    departments = ", ".join(d["name"] for d in route.get("review_departments", []))
+    review = stages[1]
+    if departments:
+        review.title = f"{review.title} ({departments})"
+    rounds = sum(1 for ft, _ in human if ft.step == Step.REVISE)
+    if rounds:
+        review.note += f" · sent back {rounds}×"
+    if plan.status == Status.CHANGES_REQUESTED or Step.REVISE in open_steps:
+        stages.insert(
+            2, Stage(Step.REVISE, Step.LABELS[Step.REVISE], "current", "now, by the author")
+        )
+        review.state, review.note = "done", "changes requested" + review.note
+    if plan.status in (Status.REJECTED, Status.CANCELLED):
+        stages[ROUTE_ORDER.index(here)].note = f"{plan.get_status_display().lower()} here"
+    return stages

@@ -85,6 +85,14 @@ def notify_plan_decided(decision_id: int, status: str) -> int:
 
 
 @shared_task(base=ReliableTask)
+def notify_review_closed(task_id: int, decision_id: int) -> int:
+    """A review closed without its reviewers' decision: tell them why."""
+    return _send_emails(
+        notifications.review_closed_notify(task_id=task_id, decision_id=decision_id)
+    )
+
+
+@shared_task(base=ReliableTask)
 def remind_deadline(deadline_id: int) -> int:
     return _send_emails(deadlines.deadline_remind(deadline_id=deadline_id))
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 
 from apps.core import timeutils
@@ -95,6 +95,19 @@ def notification_mark_read(*, user: Any, notification_id: Any) -> Notification:
         notification.read_at = timeutils.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+def notifications_settle(*, urls: Iterable[str] = (), keys: Iterable[str] = ()) -> int:
+    """Mark read, for everyone told, the unread notifications that point at ``urls`` or were
+    sent under ``keys``: what they asked for is done, so they no longer wait for anyone."""
+    urls, keys = list(urls), list(keys)
+    if not urls and not keys:
+        return 0
+    return (
+        Notification.objects.filter(read_at__isnull=True)
+        .filter(Q(url__in=urls) | Q(key__in=keys))
+        .update(read_at=timeutils.now())
+    )
 
 
 def notifications_mark_all_read(*, user: Any) -> int:

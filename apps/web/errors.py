@@ -17,18 +17,35 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404
 from django.shortcuts import render
 
 from apps.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+from apps.core.middleware import is_api
 
 HEADINGS = {
     Forbidden: "Not allowed",
     Conflict: "Not possible now",
     ValidationError: "Please check what you sent",
 }
+
+
+def not_found_page(request: Any, exception: Any = None):
+    """The product's 404 page (``404.html``, as Django renders it with DEBUG off)."""
+    return render(request, "404.html", status=404)
+
+
+def _is_debug_page(request: Any, response: Any) -> bool:
+    """Django's technical 404 (DEBUG on): recognised by its title."""
+    return (
+        not is_api(request)
+        and not getattr(response, "streaming", False)
+        and response.get("Content-Type", "").startswith("text/html")
+        and b"<title>Page not found at" in response.content[:2000]
+    )
 
 
 def error_page(request: Any, error: DomainError):
@@ -56,7 +73,12 @@ class DomainErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code == 404 and _is_debug_page(request, response):
+            # The demo runs with DEBUG on; a member must still see the product's 404, not
+            # Django's technical page that lists every URL.
+            return not_found_page(request)
+        return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, DomainError):

@@ -1,5 +1,9 @@
 """viewflow's own frontend (inbox, queue, archive, process list and chart), fenced in.
 
+It is the company administrators' technical view of the engine, in viewflow's own look;
+everyone does every step on Greenlight's pages (a task page per step, the plan page's
+route picture), so the frontend is not offered to anyone else: for them it does not exist.
+
 viewflow's views read tasks and processes by primary key, and its list views
 read every process of the flow. Greenlight mounts them behind a guard: every
 URL needs a member of a company, any process or task in a URL must be one the
@@ -14,7 +18,7 @@ import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
 from django.views import View
 from django.views.generic import RedirectView
@@ -27,7 +31,7 @@ from viewflow.workflow.flow.views import (
 )
 
 from apps.core.errors import NotFound
-from apps.org.policy import membership_of
+from apps.org.policy import has_company_perm, membership_of
 from workflows.flows import PlanApprovalFlow
 from workflows.models import ApprovalTask, PlanProcess
 from workflows.selectors import process_access, task_access
@@ -64,8 +68,9 @@ class CancelThroughServiceView(View):
     """viewflow's "cancel process" button, answered by Greenlight's ``plan_cancel``."""
 
     def get(self, request, process_pk):
+        """Ask first, on Greenlight's page, instead of redirecting without a word."""
         process = process_access(user=request.user, process_id=process_pk)
-        return redirect("plan-detail", plan_id=process.plan_id)
+        return render(request, "web/cancel_confirm.html", {"plan": process.plan})
 
     def post(self, request, process_pk):
         process = process_access(user=request.user, process_id=process_pk)
@@ -92,8 +97,11 @@ def _guard(view):
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
-        if membership_of(request.user) is None or request.user.is_superuser:
+        membership = membership_of(request.user)
+        if membership is None or request.user.is_superuser:
             raise NotFound()
+        if not has_company_perm(request.user, membership.company, "administer_company"):
+            raise NotFound()  # administrators only (see the module's docstring)
         if "process_pk" in kwargs:
             process_access(user=request.user, process_id=kwargs["process_pk"])
         if "task_pk" in kwargs:

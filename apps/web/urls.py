@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from .frontend import guard_patterns, site
-from .views import company, execution, history, home, plans, tasks
+from .views import company, execution, history, home, overview, plans, tasks
 
 site_patterns, site_app_name, site_namespace = site.urls
 
@@ -47,6 +47,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/", tasks.task_detail, name="task-detail"),
     path("tasks/<int:task_id>/claim/", tasks.task_claim, name="task-claim"),
     path("tasks/<int:task_id>/release/", tasks.task_release, name="task-release"),
+    path("overview/", overview.overview, name="overview"),
     path("audit/", include(history_patterns)),
     path("company/", include(company_patterns)),
     path(

@@ -3,53 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from apps.plans.models import Plan, Status
-from tests.factories import PASSWORD, world_build
-from tests.parts import missing_part
+from tests.factories import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser]
-SHOTS = Path(os.environ.get("GREENLIGHT_SCREENSHOTS", "/tmp/greenlight-screens"))
-
-
-@pytest.fixture
-def page(live_server, transactional_db, monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        missing_part("Debian's chromium is not installed (make test installs it when run as root)")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test itself
-    # makes are synchronous and safe here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    if not get_user_model().objects.filter(username="maple.gm").exists():
-        world_build()  # a transactional test before this one flushed it away
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        expect.set_options(timeout=15_000)  # assertions wait for the page as actions do
-        yield context.new_page()
-        context.close()
-        browser.close()
+SHOTS = Path(os.environ.get("E2E_ARTIFACTS") or "artifacts/e2e") / "tour"
 
 
 def log_in(page, username):

@@ -211,8 +211,20 @@ def test_a_budget_beyond_any_number_is_a_form_error_not_a_crash(client, user):
 def test_a_task_is_shown_only_under_its_own_node_in_viewflows_frontend(client, user):
     plan = submitted(user("maple.planner"), title="Autumn coats national promotion")
     task = open_task(plan, step="review")
-    _as(client, user, "maple.sales")
+    _as(client, user, "maple.gm")  # viewflow's frontend is the administrators' view
     base = f"/workflow/planapproval/{plan.process.pk}"
     assert client.get(f"{base}/review/{task.pk}/detail/").status_code == 200
     assert client.get(f"{base}/sign_off/{task.pk}/detail/").status_code == 404
     assert client.get(f"{base}/revise/{task.pk}/detail/").status_code == 404
+
+
+def test_viewflows_frontend_is_for_administrators_only(client, user):
+    plan = submitted(user("maple.planner"), title="Autumn coats national promotion")
+    for username in ("maple.sales", "maple.planner", "maple.auditor", "maple.salesdir"):
+        _as(client, user, username)
+        assert client.get("/workflow/").status_code == 404, username
+        assert client.get(f"/workflow/planapproval/{plan.process.pk}/").status_code == 404
+    _as(client, user, "maple.gm")
+    assert client.get(f"/workflow/planapproval/{plan.process.pk}/").status_code == 200
+    cancel = client.get(f"/workflow/planapproval/{plan.process.pk}/cancel/")
+    assert cancel.status_code == 200 and b"Cancel the plan" in cancel.content

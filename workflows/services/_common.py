@@ -22,6 +22,7 @@ from apps.plans.models import FINAL_STATUSES, Decision, Plan, PlanRevision, Stat
 from .. import rules
 from ..flows import PlanApprovalFlow
 from ..models import ApprovalTask, PlanProcess
+from ..notifications import notices_settle
 
 
 class locked:
@@ -88,6 +89,7 @@ def sync_status(plan: Plan, process: PlanProcess) -> tuple[str, str]:
     after = derived_status(process)
     if after != before:
         set_status(plan, after)
+    notices_settle(plan=plan)  # what was acted on no longer waits in anyone's notifications
     return before, after
 
 

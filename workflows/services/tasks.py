@@ -206,3 +206,4 @@ def _record_closed(plan: Plan, siblings: list[ApprovalTask], decision: Decision)
             ),
             data={"department": sibling.data.get("department_name", "")},
         )
+        hooks.review_closed(sibling, decision)

@@ -1,4 +1,9 @@
-"""Each member's home page: their inbox and queue, their plans that wait for them, recent plans."""
+"""Each member's home page: a dashboard for what their roles do.
+
+The planner sees drafts, plans sent back and plans in flight with who acts next and by
+when; a reviewer the inbox and the queue, overdue first, with counts; a signer what waits
+for sign-off; an auditor the latest activity. A person with several roles sees each part.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +12,58 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from apps.core.timeutils import now
-from apps.org.policy import has_company_perm
+from apps.org.policy import Step, has_company_perm
 from apps.org.selectors import company_for
-from apps.plans.models import Status
+from apps.plans.history import event_list_for, label
+from apps.plans.models import Plan, Status
 from apps.plans.selectors import plan_list_for
-from workflows.selectors import feedback_owed, task_inbox, task_queue
+from workflows.selectors import (
+    feedback_owed,
+    plans_in_flight,
+    plans_next_steps,
+    task_counts,
+    task_inbox,
+    task_queue,
+)
 
 
 @login_required
 def home(request):
     if request.user.is_superuser and not hasattr(request.user, "membership"):
         return redirect("admin:index")
-    company = company_for(request.user)
-    mine = plan_list_for(user=request.user).filter(author=request.user)
+    user = request.user
+    company = company_for(user)
+    mine = plan_list_for(user=user).filter(author=user).order_by("-updated_at")
+    inbox = list(task_inbox(user=user)[:10])
+    queue = list(task_queue(user=user)[:10])
+    audits = has_company_perm(user, company, "audit_plans")
     return render(
         request,
         "home.html",
         {
             "company": company,
-            "inbox": task_inbox(user=request.user)[:10],
-            "queue": task_queue(user=request.user)[:10],
-            "owed": feedback_owed(user=request.user)[:10],
+            "inbox": inbox,
+            "queue": queue,
+            "counts": task_counts(user=user),
+            "sign_off": [t for t in inbox + queue if t.flow_task.step == Step.SIGN_OFF],
+            "owed": feedback_owed(user=user)[:10],
             "today": timezone.localdate(now()),
-            "needs_me": mine.filter(status__in=[Status.DRAFT, Status.CHANGES_REQUESTED]),
-            "recent": plan_list_for(user=request.user).order_by("-updated_at")[:8],
-            "can_draft": has_company_perm(request.user, company, "draft_plans"),
+            "drafts": mine.filter(status=Status.DRAFT)[:10],
+            "sent_back": plans_next_steps(mine.filter(status=Status.CHANGES_REQUESTED)[:10]),
+            "in_flight": plans_in_flight(user=user),
+            "activity": _activity(user) if audits else [],
+            "recent": plans_next_steps(plan_list_for(user=user).order_by("-updated_at")[:8]),
+            "can_draft": has_company_perm(user, company, "draft_plans"),
         },
     )
+
+
+def _activity(user):
+    """The auditor's latest activity: the newest events of the company, with plan titles."""
+    events = [label(event) for event in event_list_for(user=user).order_by("-seq")[:10]]
+    titles = dict(
+        Plan.objects.filter(pk__in={e.plan_id for e in events}).values_list("pk", "title")
+    )
+    for event in events:
+        event.plan_title = titles.get(event.plan_id, "")
+    return events

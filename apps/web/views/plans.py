@@ -8,6 +8,7 @@ field, nothing typed lost; a missing plan and another company's are one 404.
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from apps.audit.selectors import event_list_for_plan
 from apps.core.errors import DomainError
-from apps.org.policy import Route, is_head
+from apps.org.policy import Route, Step, is_head
 from apps.org.selectors import company_for
 from apps.plans import services as plans_services
 from apps.plans.kinds import KIND_CHOICES, KINDS
@@ -36,23 +37,39 @@ from apps.plans.selectors import (
 )
 from workflows import rules
 from workflows import services as approvals
-from workflows.selectors import current_steps
+from workflows.selectors import (
+    NEXT_STEPS,
+    current_steps,
+    plan_waiting_filter,
+    plans_next_steps,
+    route_stages,
+)
 
 from ..errors import act
 from ..forms import PlanForm, plan_initial
+
+WAITING_CHOICES = [(step, Step.LABELS[step]) for step in NEXT_STEPS]
 
 
 @login_required
 def plan_list(request):
     company_for(request.user)
-    status, kind, query = (request.GET.get(k, "") for k in ("status", "kind", "q"))
+    get = request.GET
+    status, kind, query, waiting = (get.get(k, "") for k in ("status", "kind", "q", "waiting"))
+    overdue, mine = get.get("overdue") == "1", get.get("mine") == "1"
     plans = plan_filter(
         plan_list_for(user=request.user).order_by("-updated_at", "-id"),
         status=status if status in Status.values else "",
         kind=kind if kind in KINDS else "",
         q=query,
     )
-    page = Paginator(plans, 25).get_page(request.GET.get("page"))
+    plans = plan_waiting_filter(
+        plans, user=request.user, step=waiting, overdue=overdue, mine=mine
+    ).select_related("author", "company")
+    page = Paginator(plans, 25).get_page(get.get("page"))
+    page.object_list = plans_next_steps(page.object_list)
+    filters = {"status": status, "kind": kind, "q": query, "waiting": waiting}
+    filters.update({"overdue": "1" if overdue else "", "mine": "1" if mine else ""})
     return render(
         request,
         "plans/list.html",
@@ -60,7 +77,9 @@ def plan_list(request):
             "page": page,
             "statuses": Status.choices,
             "kinds": KIND_CHOICES,
-            "filters": {"status": status, "kind": kind, "q": query},
+            "waiting_choices": WAITING_CHOICES,
+            "filters": filters,
+            "query_string": urlencode({k: v for k, v in filters.items() if v}),
         },
     )
 
@@ -162,10 +181,25 @@ def plan_detail(request, plan_id):
     latest = revisions[-1] if revisions else None
     previous = revisions[-2] if len(revisions) > 1 else None
     route = Route.from_dict(plan.route) if plan.route else None
+    steps = current_steps(plan=plan)
+    # Claim only where the viewer may take the task now; Decide where it is theirs already
+    claimable = {
+        step.task.pk
+        for step in steps
+        if step.step != Step.REVISE
+        and (step.task.owner_id is None or rules.claim_is_stale(step.task))
+        and rules.may_act(request.user, step.task)
+    }
+    mine = {
+        s.task.pk for s in steps if s.step != Step.REVISE and s.task.owner_id == request.user.pk
+    }
     return render(
         request,
         "plans/detail.html",
         {
+            "stages": route_stages(plan=plan),
+            "claimable": claimable,
+            "mine": mine,
             "plan": plan,
             "route": route,
             "rows": content_rows(plan),
@@ -173,7 +207,7 @@ def plan_detail(request, plan_id):
             "latest": latest,
             "changes": revision_diff(previous, latest) if previous else [],
             "previous": previous,
-            "steps": current_steps(plan=plan),
+            "steps": steps,
             "decisions": decision_list(plan=plan),
             "events": event_list_for_plan(plan_id=plan.pk),
             "is_author": plan.author_id == request.user.pk,

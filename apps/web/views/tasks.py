@@ -63,6 +63,11 @@ def task_detail(request, task_id):
             messages.success(request, "Your decision is recorded.")
             return redirect("plan-detail", plan_id=plan.pk)
     revisions = list(revision_list(plan=plan))
+    decided = decision_list(plan=plan).filter(task_id=task.pk).first()
+    if not rules.is_open(task):
+        # a finished task shows the revision it was decided on, not the plan's newest one
+        number = decided.revision.number if decided else _revision_at(revisions, task)
+        revisions = [r for r in revisions if r.number <= number]
     latest = revisions[-1] if revisions else None
     previous = revisions[-2] if len(revisions) > 1 else None
     return render(
@@ -80,8 +85,15 @@ def task_detail(request, task_id):
             "decisions": decision_list(plan=plan),
             "may_act": rules.may_act(request.user, task),
             "is_open": rules.is_open(task),
+            "decided": decided,
         },
     )
+
+
+def _revision_at(revisions, task) -> int:
+    """The newest revision frozen before the task opened (a task closed without a decision)."""
+    before = [r.number for r in revisions if r.created_at <= task.created]
+    return before[-1] if before else (revisions[-1].number if revisions else 0)
 
 
 @login_required

@@ -1,0 +1,147 @@
+"""Greenlight's template helpers: money, dates, labels instead of codes, and bar charts.
+
+The charts are SVG drawn here on the server from the app's own files: no script and no
+CDN, so they work offline. Every bar carries its number as text beside it (the chart reads
+without colour), and the same numbers are in a table under each chart.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.utils import formats, timezone
+
+from apps.audit.models import Action
+from apps.plans.history import STEP_LABELS
+from apps.plans.kinds import DATE as DATE_TYPE
+from apps.plans.kinds import KIND_CHOICES, KINDS
+from apps.plans.kinds import MONEY as MONEY_TYPE
+from apps.plans.models import CoreTask, Directive, FeedbackKind, Focus, Horizon, Status
+
+register = template.Library()
+
+DATE = "j M Y"
+DATETIME = "j M Y, H:i"
+
+# Every code a page might show, with the words the product uses for it.
+LABELS: dict[str, str] = {
+    **dict(KIND_CHOICES),
+    **dict(Focus.choices),
+    **dict(CoreTask.choices),
+    **dict(Directive.choices),
+    **dict(Horizon.choices),
+    **dict(Status.choices),
+    **dict(FeedbackKind.choices),
+    **STEP_LABELS,
+    **dict(Action.choices),
+    # what an organisation change was (``Action.ORG_CHANGE`` events)
+    "company_created": "Company created",
+    "company_updated": "Company settings changed",
+    "department_created": "Department added",
+    "department_deleted": "Department removed",
+    "member_saved": "Member saved",
+    "member_removed": "Member removed",
+    "marketing": "Marketing",
+    "sales": "Sales",
+    "binding": "Binding",
+    "consultative": "Consultative",
+}
+MONEY_FIELDS = {f.name for _, fields in KINDS.values() for f in fields if f.type == MONEY_TYPE}
+DATE_FIELDS = {f.name for _, fields in KINDS.values() for f in fields if f.type == DATE_TYPE}
+
+
+@register.filter
+def money(value: Any) -> str:
+    """``42000.00`` → ``42,000``; ``1234.5`` → ``1,234.50``; anything else as it is."""
+    if value in (None, ""):
+        return ""
+    try:
+        amount = Decimal(str(value).replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    places = 0 if amount == amount.to_integral_value() else 2
+    return f"{amount:,.{places}f}"
+
+
+@register.filter
+def day(value: Any) -> str:
+    """One date format across the pages: ``3 Jun 2027``."""
+    if not value:
+        return ""
+    if hasattr(value, "tzinfo") and getattr(value, "hour", None) is not None:
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return formats.date_format(value, DATE)
+
+
+@register.filter
+def moment(value: Any) -> str:
+    """A date and time in the same format: ``3 Jun 2027, 14:05``."""
+    if not value:
+        return ""
+    value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return formats.date_format(value, DATETIME)
+
+
+@register.filter
+def label(value: Any) -> str:
+    """A code (``market_share``, ``promotional``) as the words the pages use for it."""
+    if value is None:
+        return ""
+    return LABELS.get(str(value), str(value))
+
+
+@register.filter
+def shown(value: Any, field: str) -> str:
+    """A plan field's value as a page shows it: ``content.budget`` as money, a date in the
+    one date format, a code (``kind``, ``core_task``) as its label, text as it is."""
+    name = str(field).removeprefix("content.")
+    if value in (None, ""):
+        return ""
+    if name in MONEY_FIELDS:
+        return money(value)
+    if name in DATE_FIELDS:
+        try:
+            return day(datetime.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    if "." not in str(field):
+        return label(value)
+    return str(value)
+
+
+@register.simple_tag
+def plan_rows(source: Any) -> list[tuple[str, str]]:
+    """The kind's fields of a plan or revision, labelled, with values as ``shown`` gives them."""
+    fields = KINDS[source.kind][1] if source is not None and source.kind in KINDS else ()
+    return [(f.label, shown(source.content.get(f.name, ""), f"content.{f.name}")) for f in fields]
+
+
+@register.inclusion_tag("web/_bar_chart.html")
+def bar_chart(bars: list[Any], title: str, unit: str = "", chart_id: str = "") -> dict[str, Any]:
+    """A horizontal bar chart (SVG) of ``bars`` (``label``, ``value``), with its number table."""
+    bars = list(bars)
+    top = max((bar.value for bar in bars), default=0) or 1
+    row, label_width, bar_width = 30, 170, 210
+    rows = [
+        {
+            "label": bar.label,
+            "value": bar.value,
+            "y": i * row,
+            "width": round(bar_width * bar.value / top, 1),
+            "text_x": label_width + round(bar_width * bar.value / top, 1) + 6,
+            "pattern": i % 3,
+        }
+        for i, bar in enumerate(bars)
+    ]
+    return {
+        "rows": rows,
+        "title": title,
+        "unit": unit,
+        "chart_id": chart_id,
+        "height": max(len(rows), 1) * row + 4,
+        "label_width": label_width,
+        "width": label_width + bar_width + 70,
+    }

@@ -1,0 +1,134 @@
+"""Each role's home page, the plan list's next actor and filters, the company overview,
+the plan page's route picture and buttons, and the product's own 404 page."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.test import override_settings
+
+from apps.core.timeutils import now
+from tests.factories import decide, draft, open_task, submitted
+from workflows.models import TaskDeadline
+
+
+def _page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_planner_sees_drafts_sent_back_and_plans_in_flight_with_who_acts_next(user, login):
+    planner = user("maple.planner")
+    draft(planner, title="Quiet draft")
+    sent_back = submitted(planner, title="Sent back plan")
+    decide(sent_back, user("maple.sales"), "request_changes", "More stores.")
+    submitted(planner, title="Flying plan")
+
+    page = _text(_page(login("maple.planner"), "/"))
+    drafts = page[page.index("Your drafts") :]
+    assert "Quiet draft" in drafts
+    back = page[page.index("Sent back to you") : page.index("Your plans in flight")]
+    assert "Sent back plan" in back and "Revision: Planner Test" in back
+    flight = page[page.index("Your plans in flight") :]
+    assert "Flying plan" in flight and "Sales review (Sales): reviewers of Sales" in flight
+
+
+def test_reviewer_sees_counts_and_overdue_first(user, login):
+    planner = user("maple.planner")
+    submitted(planner, title="On time plan")
+    late = submitted(planner, title="Late plan")
+    TaskDeadline.objects.filter(task=open_task(late, step="review")).update(
+        due_at=now() - timedelta(days=1)
+    )
+    html = _page(login("maple.sales"), "/")
+    assert re.search(r'id="count-queue">\s*(\d+)', html).group(1) == "2"
+    assert re.search(r'id="count-overdue">\s*(\d+)', html).group(1) == "1"
+    queue = html[html.index('id="queue"') :]
+    assert queue.index("Late plan") < queue.index("On time plan")
+    assert "overdue" in queue[: queue.index("On time plan")]
+
+
+def test_signer_sees_what_waits_for_sign_off(user, login):
+    plan = submitted(user("maple.planner"), title="Ready to sign")
+    decide(plan, user("maple.sales"), "approve")
+    html = _page(login("maple.gm"), "/")
+    assert "Ready to sign" in html[html.index('id="waiting-sign-off"') :]
+
+
+def test_auditor_sees_the_latest_activity(user, login):
+    plan = submitted(user("maple.planner"), title="Audited plan")
+    decide(plan, user("maple.sales"), "approve", "Fine.")
+    page = _text(_page(login("maple.auditor"), "/"))
+    activity = page[page.index("Latest activity") :]
+    assert "maple.sales" in activity and "Audited plan" in activity
+
+
+def test_plan_list_shows_the_next_actor_and_filters_by_step_overdue_and_me(user, login):
+    planner = user("maple.planner")
+    review = submitted(planner, title="Waiting for review")
+    signing = submitted(planner, title="Waiting for signature")
+    decide(signing, user("maple.sales"), "approve")
+    TaskDeadline.objects.filter(task=open_task(review, step="review")).update(
+        due_at=now() - timedelta(hours=2)
+    )
+    client = login("maple.gm")
+    page = _text(_page(client, "/plans/"))
+    assert "Sign-off: signers of Red Maple Apparel" in page
+    signed = _text(_page(client, "/plans/?waiting=sign_off"))
+    assert "Waiting for signature" in signed and "Waiting for review" not in signed
+    late = _text(_page(client, "/plans/?overdue=1"))
+    assert "Waiting for review" in late and "overdue" in late
+    assert "Waiting for signature" not in late
+    mine = _text(_page(client, "/plans/?mine=1"))
+    assert "Waiting for signature" in mine and "Waiting for review" not in mine
+
+
+def test_overview_charts_carry_their_numbers_for_heads_and_auditors_only(user, login):
+    planner = user("maple.planner")
+    rejected = submitted(planner, title="Turned down")
+    decide(rejected, user("maple.sales"), "reject", "No stock.")
+    submitted(planner, title="Still in review")
+    html = _page(login("maple.auditor"), "/overview/")
+    status = html[html.index('id="chart-status"') : html.index('id="chart-kind"')]
+    assert 'data-label="Rejected" data-value="1"' in status
+    assert 'data-label="In review" data-value="1"' in status
+    assert "<table>" in status  # the numbers as a table too
+    kinds = html[html.index('id="chart-kind"') :]
+    assert 'data-label="Promotional plan" data-value="2"' in kinds
+    assert login("maple.planner").get("/overview/").status_code == 404
+    assert login("maple.gm").get("/overview/").status_code == 200
+
+
+def test_plan_page_draws_the_route_and_offers_claim_only_to_who_may(user, login):
+    plan = submitted(user("maple.planner"), title="Route picture")
+    html = _page(login("maple.sales"), f"/plans/{plan.pk}/")
+    route = html[html.index('id="route"') :]
+    assert 'class="done" data-stage="submit"' in route
+    assert 'class="current" data-stage="review" aria-current="step"' in route
+    assert "Claim sales review" in html
+    author = _page(login("maple.planner"), f"/plans/{plan.pk}/")
+    assert "Claim" not in _text(author)
+
+
+def test_labels_and_money_instead_of_codes(user, login):
+    plan = submitted(user("maple.planner"), title="Money plan")
+    page = _text(_page(login("maple.sales"), f"/plans/{plan.pk}/"))
+    assert re.search(r"Budget \d{1,3}(,\d{3})+", page)
+    assert "market_share" not in page and "promotional " not in page
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_a_hidden_page_is_the_products_404(user, login):
+    plan = draft(user("maple.planner"), title="Private draft")
+    client = login("maple.sales")
+    for url in (f"/plans/{plan.pk}/", "/no-such-page/"):
+        response = client.get(url)
+        assert response.status_code == 404
+        body = response.content.decode()
+        assert "<h1>Not found</h1>" in body and "URLconf" not in body
