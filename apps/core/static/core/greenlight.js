@@ -8,4 +8,10 @@
     if (!first.matches("input, select, textarea")) { first.setAttribute("tabindex", "-1"); }
     first.focus();
   }
+  // A form that undoes something asks first (data-confirm: the question). An inline
+  // onsubmit handler would be blocked by the Content-Security-Policy (no inline script).
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
 })();
