@@ -73,7 +73,7 @@ def _copy(instance: Any, **changes: Any) -> Any:
     values = {
         f.attname: getattr(instance, f.attname)
         for f in model._meta.concrete_fields
-        if not f.primary_key and f.model is model
+        if not f.primary_key
     }
     values.update(changes)
     return model(**values)

@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=0, help="lifecycles per round and variant")
     parser.add_argument("--skip-lifecycle", action="store_true")
     parser.add_argument("--skip-reads", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the database (to explain)")
     args = parser.parse_args()
     sizes = args.sizes or ([10_000, 100_000] if args.full else [10_000])
     began = time.perf_counter()
@@ -82,7 +83,8 @@ def main() -> None:
             result["reads"] = reads.measure(sizes=sizes, full=args.full)
             reads.print_reads(result["reads"], sizes)
     finally:
-        connection.creation.destroy_test_db(name, verbosity=0)
+        if not args.keep:
+            connection.creation.destroy_test_db(name, verbosity=0)
     result["seconds"] = round(time.perf_counter() - began, 1)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
