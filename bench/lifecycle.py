@@ -58,11 +58,12 @@ class Recorder:
         commit = connection.commit
 
         def run_hooks():
-            self.after_commit = True
+            # a hook's own transaction runs the hooks again: only the outermost call resets
+            outer, self.after_commit = self.after_commit, True
             try:
                 hooks()
             finally:
-                self.after_commit = False
+                self.after_commit = outer
 
         def counted_commit():
             phase = "after" if self.after_commit else "data"
@@ -81,6 +82,8 @@ class Recorder:
     def per_step(self, lifecycles: int) -> dict[str, dict[str, float]]:
         table: dict[str, dict[str, float]] = {}
         for (step, phase, kind), count in self.counts.items():
+            if not step:
+                continue
             row = table.setdefault(step, Counter())
             if phase == "after":
                 kind = "after_commit_commits" if kind == "COMMIT" else "after_commit"
@@ -100,6 +103,8 @@ class Timer:
         began = time.perf_counter()
         yield
         self.seconds[name] += time.perf_counter() - began
+        if self.recorder:  # the lookups between steps are the benchmark's, not counted
+            self.recorder.step = ""
 
 
 class World:
