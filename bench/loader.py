@@ -108,13 +108,13 @@ class Template:
 
 
 def load(world: Any, *, plans: int, events_per_plan: int = 10, seed: int = 13) -> dict:
-    """Add ``plans`` plans to the world's company (in total, templates included)."""
-    rng = random.Random(seed)
+    """Fill the database up to ``plans`` plans (templates included) in the world's company."""
+    rng = random.Random(seed + plans)
     began = time.perf_counter()
     made = {name: Template(plan) for name, plan in templates(world).items()}
     users = {u.pk: u for u in (world.planner, world.sales, *world.others)}
     shapes = [name for name, share in MIX for _ in range(round(share * 100))]
-    remaining = max(plans - len(made), 0)
+    remaining = max(plans - Plan.objects.count(), 0)
     events = 0
     with _own_timestamps():
         while remaining:
