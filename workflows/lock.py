@@ -26,12 +26,8 @@ from .models import PlanProcess
 
 @contextmanager
 def _row_lock(process_class: Any, process_pk: int) -> Iterator[None]:
-    """``SELECT ... FOR UPDATE`` on the process row, held until the transaction ends.
-
-    Inside a service's transaction the lock adds one savepoint, not two: the outer block
-    only opens a transaction when there is none (viewflow's own views).
-    """
-    with transaction.atomic(savepoint=False):
+    """``SELECT ... FOR UPDATE`` on the process row, held until the transaction ends."""
+    with transaction.atomic():
         try:
             # Its own savepoint: a deadlock or timeout leaves the caller's transaction usable.
             with transaction.atomic():
