@@ -51,6 +51,11 @@ def main() -> None:
     parser.add_argument("--skip-lifecycle", action="store_true")
     parser.add_argument("--skip-reads", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database (to explain)")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the parts of latest.json that this run skips (each part says when it ran)",
+    )
     args = parser.parse_args()
     sizes = args.sizes or ([10_000, 100_000] if args.full else [10_000])
     began = time.perf_counter()
@@ -87,7 +92,13 @@ def main() -> None:
             connection.creation.destroy_test_db(name, verbosity=0)
     result["seconds"] = round(time.perf_counter() - began, 1)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    latest = RESULTS / "latest.json"
+    for part in ("lifecycle", "reads"):
+        if part in result:
+            result[part]["measured"] = {k: result[k] for k in ("database", "machine", "when")}
+    if args.merge and latest.exists():
+        result = json.loads(latest.read_text()) | result
+    latest.write_text(json.dumps(result, indent=2) + "\n")
     print(
         f"\n{connection.vendor}, {result['machine']}; {result['seconds']} s; "
         f"written to bench/results/latest.json"
