@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 PIP     := $(VENV)/bin/pip
 HOST    ?= 127.0.0.1:8000
 
-.PHONY: run test e2e install lock lint reliability browser-deps bench serve load mutate clean
+.PHONY: run test e2e install lock lint reliability browser-deps bench bench-full serve load mutate clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -71,8 +71,14 @@ mutate: install
 	  $(MUTATE_SECONDS) $(VENV)/bin/mutmut run --max-children 1
 	$(VENV)/bin/mutmut results
 
+# Benchmarks (not tests): a lifecycle against bare viewflow and the floor, and the read paths
+# at 10,000 plans; SQLite by default, PostgreSQL with DATABASE_URL. bench-full adds 100,000
+# plans and the export of 1,000,000 events. Both write bench/results/latest.json.
 bench: install
 	$(PY) bench/run.py
+
+bench-full: install
+	$(PY) bench/run.py --full
 
 lock:
 	$(PYTHON) -m venv /tmp/greenlight-lock

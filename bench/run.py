@@ -1,108 +1,107 @@
-"""Benchmarks that print figures: how the task lists and a decision scale with the data.
+"""``make bench``: a lifecycle against bare viewflow and the floor, then the read paths.
 
-Not a test: the machine is shared and noisy, so every figure is a ratio against a
-baseline measured in the same run. Run with ``make bench`` (SQLite in a temporary
-file by default; set DATABASE_URL to measure PostgreSQL).
+Not a test: the machine is shared and noisy, so the lifecycle figures are ratios
+against baselines measured in the same run, and the reads compare sizes measured in
+the same run. SQLite (a temporary file) by default; PostgreSQL with DATABASE_URL (the
+run creates and drops ``<name>_run`` beside it). Prints a table and writes
+bench/results/latest.json.
 
-- queue and inbox: time per call with 20 open plans (baseline) and with 2,000;
-  queries per call in both (the lists must not grow queries with the data).
-- decide: time of one review decision with few and with many plans in the company.
+    python bench/run.py                 # lifecycle + reads at 10,000 plans
+    python bench/run.py --full          # + reads at 100,000 plans, 1,000,000-event export
+    python bench/run.py --sizes 1000    # reads at other sizes (development)
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import logging
 import os
-import statistics
+import platform
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-
-import logging  # noqa: E402
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 import django  # noqa: E402
 
 django.setup()
 logging.getLogger("celery").setLevel(logging.WARNING)
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-SMALL, LARGE, REPEAT = 20, 2000, 15
+from bench import lifecycle  # noqa: E402
 
-
-def timed(fn, repeat=REPEAT):
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
-def queries(fn):
-    with CaptureQueriesContext(connection) as ctx:
-        fn()
-    return len(ctx.captured_queries)
+RESULTS = ROOT / "bench" / "results"
 
 
 def main() -> None:
-    from django.contrib.auth import get_user_model
-
-    from apps.demo.seed import seed_demo
-    from tests.factories import draft
-    from workflows import services
-    from workflows.selectors import task_inbox, task_queue
-
-    call_command("migrate", verbosity=0)
-    seed_demo()
-    users = get_user_model().objects
-    planner, sales = users.get(username="maple.planner"), users.get(username="maple.sales")
-
-    def submit(count):
-        for n in range(count):
-            plan = draft(planner, title=f"bench plan {n}")
-            services.plan_submit(actor=planner, plan_id=plan.pk)
-
-    def page_of(selector):
-        return lambda: list(selector(user=sales)[:25])
-
-    submit(SMALL)
-    base = {
-        name: timed(page_of(sel)) for name, sel in (("queue", task_queue), ("inbox", task_inbox))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--full", action="store_true", help="reads at 100k, 1M-event export")
+    parser.add_argument("--sizes", type=int, nargs="*", help="plan counts for the reads")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=0, help="lifecycles per round and variant")
+    parser.add_argument("--skip-lifecycle", action="store_true")
+    parser.add_argument("--skip-reads", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the database (to explain)")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the parts of latest.json that this run skips (each part says when it ran)",
+    )
+    args = parser.parse_args()
+    sizes = args.sizes or ([10_000, 100_000] if args.full else [10_000])
+    began = time.perf_counter()
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    result: dict = {
+        "database": connection.vendor,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    base_q = {
-        name: queries(page_of(sel)) for name, sel in (("queue", task_queue), ("inbox", task_inbox))
-    }
-    started = time.perf_counter()
-    submit(LARGE - SMALL)
-    per_submit = (time.perf_counter() - started) / (LARGE - SMALL)
-    big = {
-        name: timed(page_of(sel)) for name, sel in (("queue", task_queue), ("inbox", task_inbox))
-    }
-    big_q = {
-        name: queries(page_of(sel)) for name, sel in (("queue", task_queue), ("inbox", task_inbox))
-    }
+    try:
+        if not args.skip_lifecycle:
+            batch = args.batch or (8 if connection.vendor == "sqlite" else 10)
+            measured = lifecycle.measure(rounds=args.rounds, batch=batch)
+            lifecycle.print_lifecycle(measured)
+            variants = measured["variants"]
+            result["lifecycle"] = {
+                "greenlight_per_s": variants["greenlight"]["per_s"],
+                "viewflow_per_s": variants["viewflow"]["per_s"],
+                "floor_per_s": variants["floor"]["per_s"],
+                "ratio_to_viewflow": round(
+                    variants["greenlight"]["per_s"] / variants["viewflow"]["per_s"], 3
+                ),
+                "statements_per_lifecycle": variants["greenlight"]["statements"],
+                "after_commit_statements_per_lifecycle": variants["greenlight"]["after_commit"],
+                "detail": measured,
+            }
+        if not args.skip_reads:
+            from bench import reads
 
-    print(f"database: {connection.vendor}; plans in review: {SMALL} then {LARGE}")
-    for name in ("queue", "inbox"):
-        print(
-            f"{name:6s} first page: {base[name] * 1000:7.2f} ms -> {big[name] * 1000:7.2f} ms "
-            f"(x{big[name] / base[name]:.2f}); queries {base_q[name]} -> {big_q[name]}"
-        )
-    task = task_queue(user=sales).first()
-    start = time.perf_counter()
-    services.task_decide(actor=sales, task_id=task.pk, outcome="approve")
-    decide = time.perf_counter() - start
+            result["reads"] = reads.measure(sizes=sizes, full=args.full)
+            reads.print_reads(result["reads"], sizes)
+    finally:
+        if not args.keep:
+            connection.creation.destroy_test_db(name, verbosity=0)
+    result["seconds"] = round(time.perf_counter() - began, 1)
+    RESULTS.mkdir(exist_ok=True)
+    latest = RESULTS / "latest.json"
+    for part in ("lifecycle", "reads"):
+        if part in result:
+            result[part]["measured"] = {k: result[k] for k in ("database", "machine", "when")}
+    if args.merge and latest.exists():
+        result = json.loads(latest.read_text()) | result
+    latest.write_text(json.dumps(result, indent=2) + "\n")
     print(
-        f"submit: {per_submit * 1000:.1f} ms per plan; one review decision with {LARGE} plans "
-        f"open: {decide * 1000:.1f} ms"
+        f"\n{connection.vendor}, {result['machine']}; {result['seconds']} s; "
+        f"written to bench/results/latest.json"
     )
 
 

@@ -105,6 +105,10 @@ class TaskDeadline(models.Model):
 
     class Meta:
         ordering = ["due_at"]
+        # the queue and the inbox walk a company's open tasks in due order (migration 0002)
+        indexes = [
+            models.Index(fields=["company_id", "due_at", "task"], name="deadline_company_due")
+        ]
 
     def __str__(self) -> str:
         return f"task {self.task_id} due {self.due_at:%Y-%m-%d %H:%M}"

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -116,11 +116,15 @@ def may_act_q(user: Any) -> Q:
             user__is_superuser=False,
         )
     )
+    # The task's permission object is a department id as text (viewflow's column); the
+    # comparison is made on text so that the database can estimate it from the task's column.
     reviews = Exists(
-        DepartmentUserObjectPermission.objects.filter(
+        DepartmentUserObjectPermission.objects.annotate(
+            object_pk=Cast("content_object_id", CharField())
+        ).filter(
             user_id=inner,
             permission__codename="review_plans",
-            content_object_id=Cast(OuterRef("owner_permission_obj_pk"), BigIntegerField()),
+            object_pk=OuterRef("owner_permission_obj_pk"),
             content_object__company_id=company,
         )
     )

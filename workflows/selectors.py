@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, QuerySet
 
 from apps.core.errors import NotFound
 from apps.core.ids import object_id
@@ -45,14 +45,22 @@ def process_access(*, user: Any, process_id: Any) -> PlanProcess:
     return process
 
 
-def _overdue_first(queryset: QuerySet[ApprovalTask]) -> QuerySet[ApprovalTask]:
-    return queryset.annotate(
-        overdue_rank=Case(
-            When(rules.overdue_q(now()), then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-    ).order_by("overdue_rank", "deadline__due_at", "id")
+def _overdue_first(queryset: QuerySet[ApprovalTask], user: Any) -> QuerySet[ApprovalTask]:
+    """Open tasks, overdue first and then by due date, walked from the deadlines.
+
+    For open tasks "overdue first, then by due date" is the due date's own order (overdue
+    means due before now), so the company's deadlines index (company_id, due_at, task)
+    yields the rows in order and a page stops after its rows instead of sorting every
+    match. Every human task gets its deadline in the transaction that opens it
+    (``hooks.task_opened``) and the deadline carries the plan's company, so the filter
+    below only restates the company scope for that index.
+    """
+    membership = membership_of(user)
+    if membership is None:
+        return queryset.none()
+    return queryset.filter(deadline__company_id=membership.company_id).order_by(
+        "deadline__due_at", "id"
+    )
 
 
 def task_inbox(*, user: Any) -> QuerySet[ApprovalTask]:
@@ -60,7 +68,8 @@ def task_inbox(*, user: Any) -> QuerySet[ApprovalTask]:
     return _overdue_first(
         ApprovalTask.objects.may_act(user)
         .filter(rules.open_q(), owner=user)
-        .select_related("owner", "deadline", "process__planprocess__plan__author")
+        .select_related("owner", "deadline", "process__planprocess__plan__author"),
+        user,
     )
 
 
@@ -69,7 +78,8 @@ def task_queue(*, user: Any) -> QuerySet[ApprovalTask]:
     return _overdue_first(
         ApprovalTask.objects.user_queue(user)
         .filter(rules.open_q())
-        .select_related("owner", "deadline", "process__planprocess__plan__author")
+        .select_related("owner", "deadline", "process__planprocess__plan__author"),
+        user,
     )
 
 

@@ -7,6 +7,8 @@ import json
 import math
 
 from django.conf import settings
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.functional import cached_property
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -17,9 +19,66 @@ from .errors import exception_handler
 from .schema import ApiSchema
 
 
-class Pagination(PageNumberPagination):
-    """``{"count", "next", "previous", "results"}``; ``page_size`` up to 200."""
+class CappedPaginator(Paginator):
+    """Counts at most ``CAP`` rows: a list of a hundred thousand plans or a million events is
+    not counted in full for every page (the count query would cost more than the page).
 
+    Past the cap, ``count`` says ``CAP`` and the pages go on: a page knows there is a next
+    one by reading one row more than it shows.
+    """
+
+    CAP = 1000
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        # in the list's order: the database walks the list's index and stops past the cap
+        total = rows[: self.CAP + 1].count() if hasattr(rows, "count") else len(rows)
+        self.capped = total > self.CAP
+        return min(total, self.CAP)
+
+    def validate_number(self, number):
+        if not (self.count and self.capped):
+            return super().validate_number(number)
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if not self.capped:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage("That page contains no results")
+        page = CappedPage(rows[: self.per_page], number, self)
+        page.more = len(rows) > self.per_page
+        return page
+
+
+class CappedPage(Page):
+    more = False
+
+    def has_next(self) -> bool:
+        return self.more
+
+
+class Pagination(PageNumberPagination):
+    """``{"count", "next", "previous", "results", "count_is_exact"}``; ``page_size`` up to 200.
+
+    ``count`` is exact up to 1,000 rows; past that it says 1,000 and ``count_is_exact`` is
+    false (``CappedPaginator``), and ``next`` goes on to the last page.
+    """
+
+    django_paginator_class = CappedPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -36,6 +95,17 @@ class Pagination(PageNumberPagination):
                 {self.page_size_query_param: ["A whole number of 1 or more (at most 200 used)."]}
             )
         return self.max_page_size if len(digits) > 3 else min(int(digits), self.max_page_size)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_is_exact"] = not self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count"]["description"] = "Exact up to 1,000; then 1,000."
+        schema["properties"]["count_is_exact"] = {"type": "boolean", "example": True}
+        return schema
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -100,7 +100,11 @@ class Plan(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
-        indexes = [models.Index(fields=["company", "status"])]
+        indexes = [
+            models.Index(fields=["company", "status"]),
+            # the plan list's order within a company (migration 0004: built concurrently)
+            models.Index(fields=["company", "-updated_at", "-id"], name="plan_company_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.title
