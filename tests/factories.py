@@ -90,6 +90,16 @@ def decide(plan, actor, outcome: str, comment: str = "", *, step: str = "review"
     return plan
 
 
+def forecast(plan, actor, amount, rationale: str = "Our own count of the stores.", **kwargs):
+    """Give a sales target's forecast for a department as ``actor``; return the plan."""
+    task = open_task(plan, step="forecast", department=kwargs.get("department"))
+    approvals.task_decide(
+        actor=actor, task_id=task.pk, outcome="forecast", comment=rationale, amount=amount
+    )
+    plan.refresh_from_db()
+    return plan
+
+
 def steps_of(plan) -> list[tuple[str, str]]:
     """Who may act next on the plan, as (step, department) pairs."""
     return [(current.step, current.department) for current in current_steps(plan=plan)]

@@ -12,7 +12,9 @@ rules, so they cannot disagree:
 
 - review and take-up: an active, non-superuser member of the plan's company who
   holds ``review_plans`` on the task's department, and is not the plan's author;
-- sign-off: the same with ``sign_off_plans`` on the company;
+- forecast (a sales target's): the same as a review, for the department asked;
+- sign-off: the same with ``sign_off_plans`` on the company, and not someone who
+  reviewed the plan (four eyes across steps, whatever roles they hold);
 - revision: the plan's author, while an active member of its company.
 """
 
@@ -30,6 +32,7 @@ from viewflow.workflow.status import STATUS
 from apps.core.timeutils import now
 from apps.org.models import CompanyUserObjectPermission, DepartmentUserObjectPermission, Membership
 from apps.org.policy import Route, Step, outcomes_for
+from apps.plans.models import Decision
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 PLAN = "process__planprocess__plan"
@@ -38,11 +41,12 @@ PLAN = "process__planprocess__plan"
 REVIEW_PERMISSION = "org.review_plans"
 SIGN_OFF_PERMISSION = "org.sign_off_plans"
 STEP_PERMISSIONS = {
+    Step.FORECAST: REVIEW_PERMISSION,  # a reviewer of the department gives its forecast
     Step.REVIEW: REVIEW_PERMISSION,
     Step.TAKE_UP: REVIEW_PERMISSION,  # any reviewer of the executing department
     Step.SIGN_OFF: SIGN_OFF_PERMISSION,
 }
-DEPARTMENT_STEPS = (Step.REVIEW, Step.TAKE_UP)
+DEPARTMENT_STEPS = (Step.FORECAST, Step.REVIEW, Step.TAKE_UP)
 
 
 # Open and overdue.
@@ -129,13 +133,16 @@ def may_act_q(user: Any) -> Q:
             user_id=inner, permission__codename="sign_off_plans", content_object_id=company
         )
     )
+    reviewed = Exists(
+        Decision.objects.filter(plan_id=OuterRef(f"{PLAN}__id"), actor_id=inner, step=Step.REVIEW)
+    )
     author = Q(**{f"{PLAN}__author_id": user})
     return (
         Q(flow_task_type="HUMAN")
         & member
         & (
             (Q(owner_permission=REVIEW_PERMISSION) & reviews & ~author)
-            | (Q(owner_permission=SIGN_OFF_PERMISSION) & signs & ~author)
+            | (Q(owner_permission=SIGN_OFF_PERMISSION) & signs & ~author & ~reviewed)
             | (Q(owner_permission__isnull=True) & author)
         )
     )
@@ -146,6 +153,11 @@ def may_act(user: Any, task: Any) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or task is None:
         return False
     return Task.objects.filter(pk=task.pk).filter(may_act_q(user.pk)).exists()
+
+
+def reviewed(user: Any, plan: Any) -> bool:
+    """Whether ``user`` decided a review of ``plan``: then someone else signs it off."""
+    return Decision.objects.filter(plan=plan, actor_id=user.pk, step=Step.REVIEW).exists()
 
 
 def claim_is_stale_q() -> Q:

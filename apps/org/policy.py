@@ -28,11 +28,13 @@ from .models import (
 
 
 class Step:
+    FORECAST = "forecast"
     REVIEW = "review"
     SIGN_OFF = "sign_off"
     REVISE = "revise"
     TAKE_UP = "take_up"
     LABELS = {
+        FORECAST: "Sales forecast",
         REVIEW: "Sales review",
         SIGN_OFF: "Sign-off",
         REVISE: "Revision",
@@ -49,6 +51,7 @@ class Outcome:
     ADOPT = "adopt"
     ADAPT = "adapt"
     DECLINE = "decline"
+    FORECAST = "forecast"
     LABELS = {
         APPROVE: "Approve",
         RAISE_CONCERNS: "Approve with concerns",
@@ -58,8 +61,9 @@ class Outcome:
         ADOPT: "Adopt",
         ADAPT: "Adapt",
         DECLINE: "Decline",
+        FORECAST: "Give the forecast",
     }
-    NEEDS_COMMENT = frozenset({RAISE_CONCERNS, REQUEST_CHANGES, REJECT, ADAPT, DECLINE})
+    NEEDS_COMMENT = frozenset({RAISE_CONCERNS, REQUEST_CHANGES, REJECT, ADAPT, DECLINE, FORECAST})
     TAKE_UP = frozenset({ACKNOWLEDGE, ADOPT, ADAPT, DECLINE})
 
 
@@ -76,20 +80,50 @@ LEAD_BY_CORE_TASK = {
 LEAN_BY_FOCUS = {"channels": SALES, "promotion": MARKETING}
 
 
+SALES_TARGET = "sales_target"
+
+
 @dataclass(frozen=True)
 class Lead:
     department: str
     sales_review: str
     reason: str
     focus_conflict: bool
+    off_strategy: bool = False
 
 
-def lead_for(*, core_task: str, focus: str) -> Lead:
-    """Who leads ("who is heavier"): the core task decides, the focus explains."""
+def is_off_strategy(*, core_task: str, company_core_task: str = "") -> bool:
+    """A plan naming a core task other than the company's current one (once it has one)."""
+    return bool(company_core_task) and core_task != company_core_task
+
+
+def lead_for(
+    *,
+    core_task: str,
+    focus: str,
+    company_core_task: str = "",
+    core_task_reason: str = "",
+    kind: str = "",
+) -> Lead:
+    """Who leads ("who is heavier") and whether the sales review binds.
+
+    The core task decides the lead, the focus explains it. Two things make the sales
+    review binding whoever leads: a plan that names another core task than the
+    company's (off-strategy, which must say why), so that marketing cannot make sales'
+    voice consultative by choosing a label; and a sales target, which one department
+    must not set alone (DOMAIN.md "Sales targets are set jointly").
+    """
     if core_task not in LEAD_BY_CORE_TASK:
         raise ValidationError("Unknown core task.", fields={"core_task": ["Unknown core task."]})
     if focus not in LEAN_BY_FOCUS:
         raise ValidationError("Unknown focus.", fields={"focus": ["Unknown focus."]})
+    off_strategy = is_off_strategy(core_task=core_task, company_core_task=company_core_task)
+    if off_strategy and not (core_task_reason or "").strip():
+        message = (
+            f"The company's current core task is {company_core_task.replace('_', ' ')}: "
+            "say why this plan names another."
+        )
+        raise ValidationError(message, fields={"core_task_reason": [message]})
     lead = LEAD_BY_CORE_TASK[core_task]
     lean = LEAN_BY_FOCUS[focus]
     task_label = core_task.replace("_", " ")
@@ -102,11 +136,33 @@ def lead_for(*, core_task: str, focus: str) -> Lead:
             f"{lead.title()} leads: the core task ({task_label}) is the company's current task "
             f"and outweighs the focus on {focus}, which leans to {lean}."
         )
+    binding = lead == SALES
+    if off_strategy:
+        binding = True
+        reason += (
+            " Off-strategy: the company's current core task is "
+            f"{company_core_task.replace('_', ' ')}, so the sales review binds."
+        )
+    if kind == SALES_TARGET:
+        binding = True
+        reason += " A sales target is set jointly: the sales review binds."
     return Lead(
         department=lead,
-        sales_review=BINDING if lead == SALES else CONSULTATIVE,
+        sales_review=BINDING if binding else CONSULTATIVE,
         reason=reason,
         focus_conflict=lead != lean,
+        off_strategy=off_strategy,
+    )
+
+
+def plan_lead(plan: Any) -> Lead:
+    """The lead a plan gets today from its own header and its company's strategy."""
+    return lead_for(
+        core_task=plan.core_task,
+        focus=plan.focus,
+        company_core_task=plan.company.core_task,
+        core_task_reason=plan.core_task_reason,
+        kind=plan.kind,
     )
 
 
@@ -121,6 +177,7 @@ class Route:
     focus_conflict: bool
     review_departments: list[dict[str, Any]] = field(default_factory=list)
     deadlines: dict[str, int] = field(default_factory=dict)
+    off_strategy: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,6 +193,22 @@ class Route:
     @property
     def is_binding(self) -> bool:
         return self.sales_review == BINDING
+
+    def with_lead(self, lead: Lead) -> Route:
+        """The same route with the lead computed again (a reclassified plan's next round)."""
+        data = self.as_dict() | {
+            "lead": lead.department,
+            "sales_review": lead.sales_review,
+            "lead_reason": lead.reason,
+            "focus_conflict": lead.focus_conflict,
+            "off_strategy": lead.off_strategy,
+        }
+        return Route.from_dict(data)
+
+    def as_lead(self) -> Lead:
+        return Lead(
+            self.lead, self.sales_review, self.lead_reason, self.focus_conflict, self.off_strategy
+        )
 
 
 def reviewing_departments(
@@ -166,9 +239,17 @@ def route_for(
     focus: str,
     author_id: int,
     sales_department_ids: list[int] | None = None,
+    core_task_reason: str = "",
+    kind: str = "",
 ) -> Route:
     """Compute the route for a plan now; refuse a route on which nobody could act."""
-    lead = lead_for(core_task=core_task, focus=focus)
+    lead = lead_for(
+        core_task=core_task,
+        focus=focus,
+        company_core_task=company.core_task,
+        core_task_reason=core_task_reason,
+        kind=kind,
+    )
     departments = reviewing_departments(company, sales_department_ids)
     if not departments:
         raise ValidationError(
@@ -190,11 +271,13 @@ def route_for(
         focus_conflict=lead.focus_conflict,
         review_departments=[{"id": d.pk, "name": d.name} for d in departments],
         deadlines=deadlines_of(company),
+        off_strategy=lead.off_strategy,
     )
 
 
 def deadlines_of(company: Company) -> dict[str, int]:
     return {
+        Step.FORECAST: company.review_days,
         Step.REVIEW: company.review_days,
         Step.SIGN_OFF: company.signoff_days,
         Step.REVISE: company.revision_days,
@@ -212,6 +295,8 @@ def outcomes_for(*, step: str, sales_review: str, directive: str = "") -> list[s
     mandatory plan, so its take-up only acknowledges it; a guiding plan may be
     adopted, adapted or declined (DOMAIN.md "After sign-off").
     """
+    if step == Step.FORECAST:
+        return [Outcome.FORECAST]
     if step == Step.TAKE_UP:
         if directive == MANDATORY:
             return [Outcome.ACKNOWLEDGE]

@@ -32,7 +32,13 @@ def test_route_for_asks_the_departments_that_the_company_size_prescribes(user):
 
         assert route.size == size
         assert [d["name"] for d in route.review_departments] == departments
-        assert route.deadlines == {"review": 3, "sign_off": 2, "revise": 5, "take_up": 3}
+        assert route.deadlines == {
+            "forecast": 3,
+            "review": 3,
+            "sign_off": 2,
+            "revise": 5,
+            "take_up": 3,
+        }
         assert (route.lead, route.sales_review, route.focus_conflict) == (
             "sales",
             "binding",
