@@ -207,3 +207,4 @@ def feedback_access(*, user: Any, feedback_id: Any) -> Feedback:
     if feedback is None:
         raise NotFound()
     return feedback
+
