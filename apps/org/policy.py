@@ -104,6 +104,7 @@ def lead_for(
     company_core_task: str = "",
     core_task_reason: str = "",
     kind: str = "",
+    strict: bool = True,
 ) -> Lead:
     """Who leads ("who is heavier") and whether the sales review binds.
 
@@ -111,14 +112,15 @@ def lead_for(
     review binding whoever leads: a plan that names another core task than the
     company's (off-strategy, which must say why), so that marketing cannot make sales'
     voice consultative by choosing a label; and a sales target, which one department
-    must not set alone (DOMAIN.md "Sales targets are set jointly").
+    must not set alone (DOMAIN.md "Sales targets are set jointly"). ``strict`` refuses an
+    off-strategy plan without its reason (a submission); pages showing a draft are not strict.
     """
     if core_task not in LEAD_BY_CORE_TASK:
         raise ValidationError("Unknown core task.", fields={"core_task": ["Unknown core task."]})
     if focus not in LEAN_BY_FOCUS:
         raise ValidationError("Unknown focus.", fields={"focus": ["Unknown focus."]})
     off_strategy = is_off_strategy(core_task=core_task, company_core_task=company_core_task)
-    if off_strategy and not (core_task_reason or "").strip():
+    if strict and off_strategy and not (core_task_reason or "").strip():
         message = (
             f"The company's current core task is {company_core_task.replace('_', ' ')}: "
             "say why this plan names another."
@@ -155,14 +157,19 @@ def lead_for(
     )
 
 
-def plan_lead(plan: Any) -> Lead:
-    """The lead a plan gets today from its own header and its company's strategy."""
+def plan_lead(plan: Any, *, strict: bool = False) -> Lead:
+    """The lead of a plan: frozen in its route once submitted (unless ``strict``, which asks
+    for the lead its header and its company's strategy give today, as a reclassified plan's
+    next round does); for a draft, the lead it would get today."""
+    if plan.route and not strict:
+        return Route.from_dict(plan.route).as_lead()
     return lead_for(
         core_task=plan.core_task,
         focus=plan.focus,
         company_core_task=plan.company.core_task,
         core_task_reason=plan.core_task_reason,
         kind=plan.kind,
+        strict=strict,
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from apps.core.errors import ValidationError
 from apps.org.policy import Route, plan_lead
 
 from .models import Directive, Horizon, Plan, SalesForecast, Scope
@@ -22,12 +21,7 @@ PROMOTIONAL = "promotional"
 
 def off_strategy(plan: Plan) -> bool:
     """Frozen in the route once submitted; for a draft, what it would be today."""
-    if plan.route:
-        return bool(Route.from_dict(plan.route).off_strategy)
-    try:
-        return plan_lead(plan).off_strategy
-    except ValidationError:  # an off-strategy draft without its reason yet: still off-strategy
-        return bool(plan.company.core_task) and plan.core_task != plan.company.core_task
+    return plan_lead(plan).off_strategy
 
 
 def forecasts_of(plan: Plan) -> list[SalesForecast]:

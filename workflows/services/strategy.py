@@ -78,7 +78,7 @@ def relead(plan: Plan) -> dict[str, list] | None:
     if not may_reclassify(plan):
         return None
     route = Route.from_dict(plan.route)
-    rerouted = route.with_lead(plan_lead(plan))
+    rerouted = route.with_lead(plan_lead(plan, strict=True))
     plan.route = rerouted.as_dict()
     return {
         "lead": [route.lead, rerouted.lead],
