@@ -88,3 +88,25 @@ def sign_off_needs_comment(plan: Plan) -> list[str]:
 def default_directive(scope: str | None) -> str:
     """National promotions are decided by the professionals: mandatory unless said otherwise."""
     return Directive.MANDATORY if scope == Scope.NATIONAL else Directive.GUIDING
+
+
+def strategy_summary(plan: Plan) -> dict:
+    """What the plan, review and sign-off pages show about strategy, forecasts and flags."""
+    forecasts = forecasts_of(plan) if plan.kind == SALES_TARGET else []
+    lead = plan_lead(plan)
+    return {
+        "off_strategy": lead.off_strategy,
+        "core_task_reason": plan.core_task_reason,
+        "company_core_task": plan.company.get_core_task_display() if plan.company.core_task else "",
+        "is_target": plan.kind == SALES_TARGET,
+        "target": target_of(plan),
+        "market_forecast": plan.content.get("market_forecast") or None,
+        "forecasts": forecasts,
+        "forecasts_expected": expected_forecasts(plan),
+        "forecast_total": forecast_total(plan),
+        "gap_pct": forecast_gap_pct(plan),
+        "tolerance_pct": plan.company.forecast_tolerance_pct,
+        "above_tolerance": target_above_tolerance(plan),
+        "long_term_tactic": long_term_tactic(plan),
+        "sign_off_needs_comment": sign_off_needs_comment(plan),
+    }

@@ -13,8 +13,15 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError
 from apps.org import selectors, services
+from apps.org.strategy import company_strategy_update, strategy_history, strategy_of
 
-from ..company_forms import CompanySettingsForm, DepartmentForm, MemberForm, NewMemberForm
+from ..company_forms import (
+    CompanySettingsForm,
+    DepartmentForm,
+    MemberForm,
+    NewMemberForm,
+    StrategyForm,
+)
 from ..errors import act
 
 
@@ -32,8 +39,24 @@ def company_home(request):
             "company": company,
             "members": selectors.member_list(company=company),
             "departments": selectors.department_list(company=company),
+            "strategy_changes": strategy_history(company=company)[:10],
         },
     )
+
+
+@login_required
+def company_strategy(request):
+    company = _company(request)
+    form = StrategyForm(request.POST or None, initial=strategy_of(company))
+    if request.method == "POST" and form.is_valid():
+        try:
+            company_strategy_update(actor=request.user, company=company, **form.cleaned_data)
+        except DomainError as error:
+            form.show_error(error)
+        else:
+            messages.success(request, "The company's strategy is saved.")
+            return redirect("company")
+    return render(request, "org/form.html", {"form": form, "title": "Strategy"})
 
 
 @login_required
