@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from apps.org import services as org
-from apps.org.models import Company, DepartmentKind, Role, Size
+from apps.org.models import Company, DepartmentKind, Position, Role, Size
 from apps.org.strategy import company_strategy_update
 from apps.plans import services as plans
 from apps.plans.models import Plan
@@ -27,6 +27,7 @@ class Person:
     department: str | None
     roles: tuple[str, ...]
     title: str
+    position: str = ""
 
 
 COMPANIES = {
@@ -58,6 +59,7 @@ COMPANIES = {
                 "Marketing & Sales",
                 (Role.SIGNER, Role.ADMIN),
                 "Head of marketing and sales",
+                Position.COMBINED_HEAD,
             ),
             Person("lotus.auditor", "Ada", "Audit", None, (Role.AUDITOR,), "Auditor"),
         ],
@@ -82,8 +84,17 @@ COMPANIES = {
                 "Management",
                 (Role.SIGNER, Role.ADMIN),
                 "General manager",
+                Position.GENERAL_MANAGER,
             ),
-            Person("maple.salesdir", "Dan", "Reyes", "Sales", (Role.SIGNER,), "Sales director"),
+            Person(
+                "maple.salesdir",
+                "Dan",
+                "Reyes",
+                "Sales",
+                (Role.SIGNER,),
+                "Sales director",
+                Position.SALES_DIRECTOR,
+            ),
             Person("maple.auditor", "Alex", "Stone", None, (Role.AUDITOR,), "Auditor"),
         ],
     ),
@@ -127,6 +138,7 @@ COMPANIES = {
                 "Marketing Centre",
                 (Role.SIGNER, Role.ADMIN),
                 "Marketing director",
+                Position.MARKETING_DIRECTOR,
             ),
             Person("north.auditor", "Otto", "Berg", None, (Role.AUDITOR,), "Auditor"),
         ],
@@ -200,6 +212,7 @@ def _company(slug: str) -> Company:
             department=department,
             roles=set(person.roles),
             title=person.title,
+            position=person.position,
         )
         if Role.ADMIN in person.roles and department and department.head_id != user.pk:
             department.head = user

@@ -29,6 +29,15 @@ class CoreTask(models.TextChoices):
     MARKET_SHARE = "market_share", "Market share"
 
 
+class Position(models.TextChoices):
+    """The positions the company sizes prescribe (DOMAIN.md "Organisation by company size")."""
+
+    COMBINED_HEAD = "combined_head", "Head of the combined marketing and sales department"
+    GENERAL_MANAGER = "general_manager", "General manager"
+    SALES_DIRECTOR = "sales_director", "Sales director"
+    MARKETING_DIRECTOR = "marketing_director", "Marketing director (head of the marketing centre)"
+
+
 class Role(models.TextChoices):
     PLANNER = "planner", "Planner (drafts plans)"
     REVIEWER = "reviewer", "Reviewer (reviews for their department)"
@@ -106,6 +115,14 @@ class Department(models.Model):
         blank=True,
         related_name="headed_departments",
     )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sub_departments",
+        help_text="Large companies: the marketing centre the regional sales departments belong to.",
+    )
 
     class Meta:
         ordering = ["company", "kind", "name"]
@@ -133,6 +150,12 @@ class Membership(models.Model):
         related_name="memberships",
     )
     title = models.CharField(max_length=120, blank=True)
+    position = models.CharField(
+        max_length=32,
+        choices=Position.choices,
+        blank=True,
+        help_text="A position the company's size prescribes; its holder signs plans off.",
+    )
 
     class Meta:
         ordering = ["company", "user__username"]

@@ -23,6 +23,7 @@ from .models import (
     DepartmentKind,
     DepartmentUserObjectPermission,
     Membership,
+    Position,
     Size,
 )
 
@@ -216,6 +217,68 @@ class Route:
         return Lead(
             self.lead, self.sales_review, self.lead_reason, self.focus_conflict, self.off_strategy
         )
+
+
+# The organisation each size prescribes (DOMAIN.md "Organisation by company size"): its
+# departments, the positions whose holders sign plans off, and who administers by default.
+SIZE_DEPARTMENTS: dict[str, list[tuple[str, str, str]]] = {
+    Size.SMALL: [("Marketing & Sales", DepartmentKind.COMBINED, "")],
+    Size.MEDIUM: [
+        ("Marketing", DepartmentKind.MARKETING, ""),
+        ("Sales", DepartmentKind.SALES, ""),
+        ("Management", DepartmentKind.MANAGEMENT, ""),
+    ],
+    Size.LARGE: [
+        ("Marketing Centre", DepartmentKind.MARKETING, "Headquarters"),
+        ("Eastern Sales", DepartmentKind.SALES, "East"),
+        ("Western Sales", DepartmentKind.SALES, "West"),
+    ],
+}
+SIZE_DEPARTMENT_KINDS: dict[str, set[str]] = {
+    Size.SMALL: {DepartmentKind.COMBINED},
+    Size.MEDIUM: {DepartmentKind.MARKETING, DepartmentKind.SALES},
+    Size.LARGE: {DepartmentKind.MARKETING, DepartmentKind.SALES},
+}
+SIGNING_POSITIONS: dict[str, tuple[str, ...]] = {
+    Size.SMALL: (Position.COMBINED_HEAD,),
+    Size.MEDIUM: (Position.GENERAL_MANAGER, Position.SALES_DIRECTOR),
+    Size.LARGE: (Position.MARKETING_DIRECTOR,),
+}
+ADMIN_POSITION = {
+    Size.SMALL: Position.COMBINED_HEAD,
+    Size.MEDIUM: Position.GENERAL_MANAGER,
+    Size.LARGE: Position.MARKETING_DIRECTOR,
+}
+# where each position sits: the department it heads or belongs to
+POSITION_DEPARTMENT = {
+    Position.COMBINED_HEAD: "Marketing & Sales",
+    Position.GENERAL_MANAGER: "Management",
+    Position.SALES_DIRECTOR: "Sales",
+    Position.MARKETING_DIRECTOR: "Marketing Centre",
+}
+
+
+def signs_by_position(position: str, size: str) -> bool:
+    """Signing follows positions: the holder of a position the size prescribes signs off."""
+    return bool(position) and position in SIGNING_POSITIONS.get(size, ())
+
+
+def vacancies(company: Company, size: str) -> list[str]:
+    """What ``company`` lacks to be of ``size``: departments of the kinds it needs, and
+    positions it prescribes that no active member holds."""
+    missing = []
+    kinds = set(company.departments.values_list("kind", flat=True))
+    for kind in sorted(SIZE_DEPARTMENT_KINDS[size] - kinds):
+        missing.append(f"a {DepartmentKind(kind).label.lower()} department")
+    held = set(
+        Membership.objects.filter(company=company, user__is_active=True)
+        .exclude(position="")
+        .values_list("position", flat=True)
+    )
+    for position in SIGNING_POSITIONS[size]:
+        if position not in held:
+            missing.append(f"a {Position(position).label.lower()} (vacant)")
+    return missing
 
 
 def reviewing_departments(

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from apps.core.errors import DomainError
-from apps.org.models import Company, CoreTask, DepartmentKind, Focus, Role, Size
+from apps.org.models import Company, CoreTask, DepartmentKind, Focus, Position, Role, Size
 from apps.org.strategy import MAX_TOLERANCE
 
 from .errors import form_show_error
@@ -24,6 +24,13 @@ class MemberForm(ServiceErrorsMixin, forms.Form):
         choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
     title = forms.CharField(max_length=120, required=False)
+    position = forms.ChoiceField(
+        choices=[("", "—"), *Position.choices],
+        required=False,
+        help_text="A position the company's size prescribes signs plans off: small, the "
+        "combined department's head; medium, the general manager or the sales director; "
+        "large, the marketing director.",
+    )
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError
 from apps.org import selectors, services
+from apps.org.models import Size
+from apps.org.policy import vacancies
 from apps.org.strategy import company_strategy_update, strategy_history, strategy_of
 
 from ..company_forms import (
@@ -40,6 +42,11 @@ def company_home(request):
             "members": selectors.member_list(company=company),
             "departments": selectors.department_list(company=company),
             "strategy_changes": strategy_history(company=company)[:10],
+            "size_needs": {
+                Size(size).label: vacancies(company, size)
+                for size in Size.values
+                if size != company.size
+            },
         },
     )
 
@@ -103,6 +110,7 @@ def member_add(request):
                 department=data["department"],
                 roles=set(data["roles"]),
                 title=data["title"],
+                position=data.get("position", ""),
             )
         except DomainError as error:
             form.show_error(error)
@@ -120,6 +128,7 @@ def member_edit(request, membership_id):
         "department": membership.department,
         "roles": sorted(membership.role_names),
         "title": membership.title,
+        "position": membership.position,
     }
     form = MemberForm(request.POST or None, company=company, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -132,6 +141,7 @@ def member_edit(request, membership_id):
                 department=data["department"],
                 roles=set(data["roles"]),
                 title=data["title"],
+                position=data.get("position", ""),
             )
         except DomainError as error:
             form.show_error(error)
