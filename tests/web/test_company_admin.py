@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from apps.org import services as org_services
 from apps.org.models import Company, Department, Membership
 from apps.org.policy import reviewers_of
-from apps.org import services as org_services
 from tests.factories import submitted
 from tests.http import redirect_path
 
