@@ -370,3 +370,14 @@ def test_nobody_takes_up_their_own_plan(user):
     assert queued(planner, plan) == []
     with refused(Forbidden, plan):
         approvals.task_decide(actor=planner, task_id=task.pk, outcome="adopt")
+
+
+def test_nobody_feeds_back_on_their_own_plan(user):
+    planner, seller, head = user("lotus.planner"), user("lotus.seller"), user("lotus.head")
+    plan = submitted(planner)
+    decide(plan, seller, "approve")
+    decide(plan, head, "approve", step="sign_off")
+    decide(plan, seller, "acknowledge", step="take_up")
+    with refused(Forbidden, plan):
+        approvals.feedback_file(actor=planner, plan_id=plan.pk, kind="opinions", text="Mine.")
+    approvals.feedback_file(actor=seller, plan_id=plan.pk, kind="opinions", text="Stores like it.")
