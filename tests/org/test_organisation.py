@@ -65,6 +65,24 @@ def test_company_create_sets_up_the_departments_positions_and_administrator_of_i
         }
 
 
+def test_company_create_may_set_the_strategy_too(world):
+    out = StringIO()
+    call_command(
+        "company_create",
+        "Elm Co",
+        slug="elm",
+        size="small",
+        admin="elm.head",
+        focus="channels",
+        core_task="market_share",
+        stdout=out,
+    )
+    company = Company.objects.get(slug="elm")
+    assert (company.focus, company.core_task) == ("channels", "market_share")
+    assert "sets the strategy" not in out.getvalue()
+    assert not Membership.objects.get(user__username="elm.head").user.has_usable_password()
+
+
 def test_company_create_refuses_a_superuser_as_administrator(world):
     with pytest.raises(CommandError):
         call_command("company_create", "Odd Co", slug="odd", size="small", admin="admin")

@@ -7,8 +7,9 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.errors import ValidationError
-from apps.org.models import Size
+from apps.org.models import CoreTask, Focus, Size
 from apps.org.setup import company_setup
+from apps.org.strategy import company_strategy_update
 
 
 class Command(BaseCommand):
@@ -25,6 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--size", required=True, choices=Size.values)
         parser.add_argument("--admin", required=True, help="The administrator's username.")
         parser.add_argument("--admin-email", default="")
+        parser.add_argument("--focus", choices=Focus.values, help="The marketing focus.")
+        parser.add_argument(
+            "--core-task", choices=CoreTask.values, help="The company's current core task."
+        )
 
     def handle(self, *args, **options):
         try:
@@ -36,6 +41,14 @@ class Command(BaseCommand):
                 admin_email=options["admin_email"],
                 admin_password=os.environ.get("GREENLIGHT_ADMIN_PASSWORD") or None,
             )
+            if options["focus"] or options["core_task"]:
+                company_strategy_update(
+                    actor=None,
+                    company=company,
+                    focus=options["focus"],
+                    core_task=options["core_task"],
+                )
+                company.refresh_from_db()
         except ValidationError as error:
             details = "; ".join(f"{k}: {' '.join(v)}" for k, v in (error.fields or {}).items())
             raise CommandError(f"{error.message} {details}".strip()) from None
@@ -46,3 +59,8 @@ class Command(BaseCommand):
         )
         if vacant:
             self.stdout.write(f"Still to fill: {', '.join(vacant)}.")
+        if not company.focus or not company.core_task:
+            self.stdout.write(
+                "Its administrator sets the strategy (focus and current core task) under "
+                "Company → Strategy; until then plans name their own."
+            )
