@@ -14,7 +14,8 @@ rules, so they cannot disagree:
   holds ``review_plans`` on the task's department, and is not the plan's author;
 - forecast (a sales target's): the same as a review, for the department asked;
 - sign-off: the same with ``sign_off_plans`` on the company, and not someone who
-  reviewed the plan (four eyes across steps, whatever roles they hold);
+  reviewed the plan; nor does someone who decided a sign-off review a later round
+  (four eyes across steps, whatever roles they hold);
 - revision: the plan's author, while an active member of its company.
 """
 
@@ -133,18 +134,26 @@ def may_act_q(user: Any) -> Q:
             user_id=inner, permission__codename="sign_off_plans", content_object_id=company
         )
     )
-    reviewed = Exists(
-        Decision.objects.filter(plan_id=OuterRef(f"{PLAN}__id"), actor_id=inner, step=Step.REVIEW)
-    )
+    reviewed = _decided(inner, Step.REVIEW)
+    signed = _decided(inner, Step.SIGN_OFF)
+    # the review node is named after its step (viewflow stores "app/module.Flow.node")
+    review_task = Q(flow_task__endswith=f".{Step.REVIEW}")
     author = Q(**{f"{PLAN}__author_id": user})
     return (
         Q(flow_task_type="HUMAN")
         & member
         & (
-            (Q(owner_permission=REVIEW_PERMISSION) & reviews & ~author)
+            (Q(owner_permission=REVIEW_PERMISSION) & reviews & ~author & ~(review_task & signed))
             | (Q(owner_permission=SIGN_OFF_PERMISSION) & signs & ~author & ~reviewed)
             | (Q(owner_permission__isnull=True) & author)
         )
+    )
+
+
+def _decided(inner: Any, step: str) -> Exists:
+    """Whether the user decided a ``step`` task of the task's plan (any round)."""
+    return Exists(
+        Decision.objects.filter(plan_id=OuterRef(f"{PLAN}__id"), actor_id=inner, step=step)
     )
 
 
@@ -155,9 +164,10 @@ def may_act(user: Any, task: Any) -> bool:
     return Task.objects.filter(pk=task.pk).filter(may_act_q(user.pk)).exists()
 
 
-def reviewed(user: Any, plan: Any) -> bool:
-    """Whether ``user`` decided a review of ``plan``: then someone else signs it off."""
-    return Decision.objects.filter(plan=plan, actor_id=user.pk, step=Step.REVIEW).exists()
+def decided(user: Any, plan: Any, step: str) -> bool:
+    """Whether ``user`` decided a ``step`` task of ``plan``: four eyes across review and
+    sign-off (the per-plan form of the condition in ``may_act_q``)."""
+    return Decision.objects.filter(plan=plan, actor_id=user.pk, step=step).exists()
 
 
 def claim_is_stale_q() -> Q:

@@ -249,6 +249,8 @@ def plan_update(*, actor: Any, plan: Plan, data: dict[str, Any]) -> Plan:
             f"A plan that is {plan.get_status_display().lower()} cannot be edited; "
             "its submitted revisions are frozen."
         )
+    if data.get("directive") == "":  # by scope, as when drafting
+        data = {**data, "directive": default_directive(data.get("scope", plan.scope))}
     header = _clean_header(data, partial=True)
     if plan.was_submitted:
         _keep_fixed_fields(plan, header, data)

@@ -33,7 +33,13 @@ class PlanForm(forms.Form):
         help_text="Required when the core task differs from the company's: the plan is then "
         "off-strategy and its sales review binds.",
     )
-    directive = forms.ChoiceField(choices=Directive.choices)
+    directive = forms.ChoiceField(
+        choices=[
+            ("", "By scope: mandatory for a national promotion, else guiding"),
+            *Directive.choices,
+        ],
+        required=False,
+    )
     horizon = forms.ChoiceField(choices=Horizon.choices)
 
     def __init__(self, *args: Any, kind: str, company: Company, **kwargs: Any) -> None:

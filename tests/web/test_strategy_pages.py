@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apps.org.models import Company
-from apps.plans.models import SalesForecast
+from apps.plans.models import Plan, SalesForecast
 from tests.factories import decide, open_task, submitted
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +68,23 @@ def test_the_review_page_says_off_strategy_with_the_reason(login, user):
     task = open_task(plan, step="review")
     page = login("maple.sales").get(f"/tasks/{task.pk}/").content.decode()
     assert "Off-strategy" in page and "A new brand this autumn." in page
+
+
+def test_a_national_promotion_drafted_on_the_page_is_mandatory_by_default(login):
+    client = login("maple.planner")
+    response = client.post(
+        "/plans/new/?kind=promotional",
+        {
+            "kind": "promotional",
+            "title": "National autumn promotion",
+            "focus": "channels",
+            "core_task": "market_share",
+            "directive": "",
+            "horizon": "short_term",
+            "scope": "national",
+            "c_budget": "1000",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    plan = Plan.objects.get(title="National autumn promotion")
+    assert (plan.scope, plan.directive) == ("national", "mandatory")

@@ -361,6 +361,28 @@ def test_nobody_both_reviews_and_signs_off_the_same_plan(user):
     assert decide(plan, head, "approve", step="sign_off").status == Status.APPROVED
 
 
+def test_a_signer_who_sent_a_plan_back_does_not_review_its_next_round(user):
+    planner, sales, salesdir, gm = (
+        user("maple.planner"),
+        user("maple.sales"),
+        user("maple.salesdir"),
+        user("maple.gm"),
+    )
+    grant(salesdir, "reviewer")  # the sales director also reviews for Sales
+    plan = submitted(planner)
+    decide(plan, sales, "approve")
+    decide(plan, salesdir, "request_changes", "Cut the budget.", step="sign_off")
+    plan = approvals.plan_submit(actor=planner, plan_id=plan.pk)
+    assert queued(salesdir, plan) == []
+    assert queued(sales, plan) == [("review", "Sales")]
+    task = open_task(plan, step="review")
+    with refused(Forbidden, plan) as error:
+        approvals.task_decide(actor=salesdir, task_id=task.pk, outcome="approve")
+    assert "someone else reviews it" in error.value.message
+    decide(plan, sales, "approve")
+    assert decide(plan, gm, "approve", step="sign_off").status == Status.APPROVED
+
+
 def test_nobody_takes_up_their_own_plan(user):
     planner, seller, head = user("lotus.planner"), user("lotus.seller"), user("lotus.head")
     plan = submitted(planner, directive="guiding")

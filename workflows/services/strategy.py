@@ -24,9 +24,13 @@ from ..models import ApprovalTask
 
 def check_four_eyes(actor: Any, plan: Plan, step: str) -> None:
     """Nobody both reviews and signs off the same plan, whatever roles they hold."""
-    if step == Step.SIGN_OFF and rules.reviewed(actor, plan):
+    if step == Step.SIGN_OFF and rules.decided(actor, plan, Step.REVIEW):
         raise Forbidden(
             "You reviewed this plan, so someone else signs it off (four eyes across steps)."
+        )
+    if step == Step.REVIEW and rules.decided(actor, plan, Step.SIGN_OFF):
+        raise Forbidden(
+            "You decided this plan's sign-off, so someone else reviews it (four eyes across steps)."
         )
 
 
