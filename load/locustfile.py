@@ -108,6 +108,8 @@ class Planner(Person):
                 "title": f"Load promotion {random.randint(1, 10**6)}",  # noqa: S311
                 "focus": focus,
                 "core_task": core_task,
+                # off the company's strategy a plan says why (issue 12); harmless on it
+                "core_task_reason": "Load run: plans of either lead.",
                 "directive": "guiding",
                 "horizon": "short_term",
                 "content": PROMO,

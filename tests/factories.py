@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 
 from apps.audit.models import Event
 from apps.org import services as org_services
-from apps.org.models import Company, Department, DepartmentKind, Role, Size
+from apps.org.models import Company, Department, DepartmentKind, Position, Role, Size
 from apps.plans import services as plan_services
 from apps.plans.models import Decision, Plan
 from workflows import services as approvals
@@ -86,6 +86,16 @@ def decide(plan, actor, outcome: str, comment: str = "", *, step: str = "review"
     """Decide the plan's open ``step`` task (of ``department``) as ``actor``; return the plan."""
     task = open_task(plan, step=step, department=department)
     approvals.task_decide(actor=actor, task_id=task.pk, outcome=outcome, comment=comment)
+    plan.refresh_from_db()
+    return plan
+
+
+def forecast(plan, actor, amount, rationale: str = "Our own count of the stores.", **kwargs):
+    """Give a sales target's forecast for a department as ``actor``; return the plan."""
+    task = open_task(plan, step="forecast", department=kwargs.get("department"))
+    approvals.task_decide(
+        actor=actor, task_id=task.pk, outcome="forecast", comment=rationale, amount=amount
+    )
     plan.refresh_from_db()
     return plan
 
@@ -243,10 +253,11 @@ class MemberFactory(factory.Factory):
     username = factory.Sequence(lambda n: f"member{n}")
     roles: tuple[str, ...] = ()
     title = ""
+    position = ""  # a position the company's size prescribes (its holder signs off)
     head = False  # also made the head of its department, as a company administrator is
 
     @classmethod
-    def _create(cls, model_class, *, company, department, username, roles, title, head):
+    def _create(cls, model_class, *, company, department, username, roles, title, position, head):
         person = UserFactory(username=username)
         org_services.member_save(
             actor=None,
@@ -255,6 +266,7 @@ class MemberFactory(factory.Factory):
             department=department,
             roles=set(roles),
             title=title,
+            position=position,
         )
         if head and department is not None:
             department.head = person
@@ -310,6 +322,15 @@ PEOPLE = {
 }
 
 
+# The positions the people of the world hold (DOMAIN.md "Organisation by company size").
+POSITIONS = {
+    "head": Position.COMBINED_HEAD,
+    "gm": Position.GENERAL_MANAGER,
+    "salesdir": Position.SALES_DIRECTOR,
+    "director": Position.MARKETING_DIRECTOR,
+}
+
+
 def company_world(slug: str, size: str, name: str | None = None) -> Company:
     """A company of ``size`` with its departments and people, as DOMAIN.md describes it.
 
@@ -327,6 +348,7 @@ def company_world(slug: str, size: str, name: str | None = None) -> Company:
             username=f"{slug}.{suffix}",
             roles=roles,
             title=title,
+            position=POSITIONS.get(suffix, ""),
             head=ADMIN in roles,
         )
     return company

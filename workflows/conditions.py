@@ -14,6 +14,11 @@ def _round(process: Any, step: str):
     return decisions_on_revision(plan_id=plan.pk, number=plan.revision_count, step=step)
 
 
+def needs_forecasts(process: Any) -> bool:
+    """A sales target rests on the sales departments' own forecasts, asked before review."""
+    return process.plan.kind == "sales_target"
+
+
 def review_departments(process: Any) -> list[dict]:
     return Route.from_dict(process.plan.route).review_departments
 

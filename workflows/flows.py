@@ -19,7 +19,8 @@ from .nodes import ApprovalStep, DepartmentSplit, RevisePageView, TaskPageView
 class PlanApprovalFlow(flow.Flow):
     """Plan approval
 
-    Marketing drafts, sales reviews (in parallel by region in a large
+    Marketing drafts; for a sales target every reviewing sales department first
+    gives its own forecast; sales reviews (in parallel by region in a large
     company), a director signs off; requests for changes loop back to the author.
     A signed-off plan goes to sales: every executing department takes it up, then
     it is carried out (sales files market feedback) until it is closed.
@@ -33,8 +34,32 @@ class PlanApprovalFlow(flow.Flow):
     start = (
         flow.StartHandle(this.start_process)
         .Annotation(title="Plan submitted")
-        .Next(this.split_reviews)
+        .Next(this.check_forecasts)
     )
+
+    check_forecasts = (
+        flow.Switch()
+        .Annotation(title="A sales target?")
+        .Case(this.split_forecasts, this.needs_forecasts)
+        .Default(this.split_reviews)
+    )
+
+    split_forecasts = (
+        DepartmentSplit(departments=this.review_departments)
+        .Annotation(title="Ask every reviewing department for its forecast")
+        .Next(this.forecast)
+    )
+
+    forecast = (
+        ApprovalStep(TaskPageView.as_view(), step=Step.FORECAST)
+        .Annotation(
+            title="Sales forecast", description="A sales department gives its own forecast."
+        )
+        .onCreate(this.task_created)
+        .Next(this.join_forecasts)
+    )
+
+    join_forecasts = flow.Join().Annotation(title="Every forecast in").Next(this.split_reviews)
 
     split_reviews = (
         DepartmentSplit(departments=this.review_departments)
@@ -119,6 +144,9 @@ class PlanApprovalFlow(flow.Flow):
     def start_process(self, activation, plan):
         activation.process.plan = plan
         return activation.process
+
+    def needs_forecasts(self, activation):
+        return conditions.needs_forecasts(activation.process)
 
     def review_departments(self, activation):
         return conditions.review_departments(activation.process)

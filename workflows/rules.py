@@ -12,7 +12,10 @@ rules, so they cannot disagree:
 
 - review and take-up: an active, non-superuser member of the plan's company who
   holds ``review_plans`` on the task's department, and is not the plan's author;
-- sign-off: the same with ``sign_off_plans`` on the company;
+- forecast (a sales target's): the same as a review, for the department asked;
+- sign-off: the same with ``sign_off_plans`` on the company, and not someone who
+  reviewed the plan; nor does someone who decided a sign-off review a later round
+  (four eyes across steps, whatever roles they hold);
 - revision: the plan's author, while an active member of its company.
 """
 
@@ -30,6 +33,7 @@ from viewflow.workflow.status import STATUS
 from apps.core.timeutils import now
 from apps.org.models import CompanyUserObjectPermission, DepartmentUserObjectPermission, Membership
 from apps.org.policy import Route, Step, outcomes_for
+from apps.plans.models import Decision
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 PLAN = "process__planprocess__plan"
@@ -38,11 +42,12 @@ PLAN = "process__planprocess__plan"
 REVIEW_PERMISSION = "org.review_plans"
 SIGN_OFF_PERMISSION = "org.sign_off_plans"
 STEP_PERMISSIONS = {
+    Step.FORECAST: REVIEW_PERMISSION,  # a reviewer of the department gives its forecast
     Step.REVIEW: REVIEW_PERMISSION,
     Step.TAKE_UP: REVIEW_PERMISSION,  # any reviewer of the executing department
     Step.SIGN_OFF: SIGN_OFF_PERMISSION,
 }
-DEPARTMENT_STEPS = (Step.REVIEW, Step.TAKE_UP)
+DEPARTMENT_STEPS = (Step.FORECAST, Step.REVIEW, Step.TAKE_UP)
 
 
 # Open and overdue.
@@ -133,15 +138,26 @@ def may_act_q(user: Any) -> Q:
             user_id=inner, permission__codename="sign_off_plans", content_object_id=company
         )
     )
+    reviewed = _decided(inner, Step.REVIEW)
+    signed = _decided(inner, Step.SIGN_OFF)
+    # the review node is named after its step (viewflow stores "app/module.Flow.node")
+    review_task = Q(flow_task__endswith=f".{Step.REVIEW}")
     author = Q(**{f"{PLAN}__author_id": user})
     return (
         Q(flow_task_type="HUMAN")
         & member
         & (
-            (Q(owner_permission=REVIEW_PERMISSION) & reviews & ~author)
-            | (Q(owner_permission=SIGN_OFF_PERMISSION) & signs & ~author)
+            (Q(owner_permission=REVIEW_PERMISSION) & reviews & ~author & ~(review_task & signed))
+            | (Q(owner_permission=SIGN_OFF_PERMISSION) & signs & ~author & ~reviewed)
             | (Q(owner_permission__isnull=True) & author)
         )
+    )
+
+
+def _decided(inner: Any, step: str) -> Exists:
+    """Whether the user decided a ``step`` task of the task's plan (any round)."""
+    return Exists(
+        Decision.objects.filter(plan_id=OuterRef(f"{PLAN}__id"), actor_id=inner, step=step)
     )
 
 
@@ -150,6 +166,12 @@ def may_act(user: Any, task: Any) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or task is None:
         return False
     return Task.objects.filter(pk=task.pk).filter(may_act_q(user.pk)).exists()
+
+
+def decided(user: Any, plan: Any, step: str) -> bool:
+    """Whether ``user`` decided a ``step`` task of ``plan``: four eyes across review and
+    sign-off (the per-plan form of the condition in ``may_act_q``)."""
+    return Decision.objects.filter(plan=plan, actor_id=user.pk, step=step).exists()
 
 
 def claim_is_stale_q() -> Q:

@@ -8,13 +8,14 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
-from .views import audit, auth, execution, fallback, plans, tasks
+from .views import audit, auth, company, execution, fallback, plans, tasks
 
 app_name = "api"
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="token"),
     path("me/", auth.MeView.as_view(), name="me"),
+    path("company/strategy/", company.CompanyStrategyView.as_view(), name="company-strategy"),
     path("plans/", plans.PlanListView.as_view(), name="plan-list"),
     path("plans/<str:plan_id>/", plans.PlanDetailView.as_view(), name="plan-detail"),
     path("plans/<str:plan_id>/submit/", plans.PlanSubmitView.as_view(), name="plan-submit"),

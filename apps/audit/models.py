@@ -28,6 +28,7 @@ class Action(models.TextChoices):
     REQUEST_CHANGES = "request_changes", "Requested changes"
     REJECT = "reject", "Rejected"
     SIGN_OFF = "sign_off", "Signed off"
+    FORECAST = "forecast", "Gave a sales forecast"
     CLOSE = "close", "Closed unfinished"
     CANCEL = "cancel", "Cancelled"
     REMIND = "remind", "Reminded"

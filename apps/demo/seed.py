@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from apps.org import services as org
-from apps.org.models import Company, DepartmentKind, Role, Size
+from apps.org.models import Company, DepartmentKind, Position, Role, Size
+from apps.org.strategy import company_strategy_update
 from apps.plans import services as plans
 from apps.plans.models import Plan
 from workflows import services as approvals
@@ -26,6 +27,7 @@ class Person:
     department: str | None
     roles: tuple[str, ...]
     title: str
+    position: str = ""
 
 
 COMPANIES = {
@@ -57,6 +59,7 @@ COMPANIES = {
                 "Marketing & Sales",
                 (Role.SIGNER, Role.ADMIN),
                 "Head of marketing and sales",
+                Position.COMBINED_HEAD,
             ),
             Person("lotus.auditor", "Ada", "Audit", None, (Role.AUDITOR,), "Auditor"),
         ],
@@ -81,8 +84,17 @@ COMPANIES = {
                 "Management",
                 (Role.SIGNER, Role.ADMIN),
                 "General manager",
+                Position.GENERAL_MANAGER,
             ),
-            Person("maple.salesdir", "Dan", "Reyes", "Sales", (Role.SIGNER,), "Sales director"),
+            Person(
+                "maple.salesdir",
+                "Dan",
+                "Reyes",
+                "Sales",
+                (Role.SIGNER,),
+                "Sales director",
+                Position.SALES_DIRECTOR,
+            ),
             Person("maple.auditor", "Alex", "Stone", None, (Role.AUDITOR,), "Auditor"),
         ],
     ),
@@ -126,6 +138,7 @@ COMPANIES = {
                 "Marketing Centre",
                 (Role.SIGNER, Role.ADMIN),
                 "Marketing director",
+                Position.MARKETING_DIRECTOR,
             ),
             Person("north.auditor", "Otto", "Berg", None, (Role.AUDITOR,), "Auditor"),
         ],
@@ -152,6 +165,14 @@ BRAND = {
 }
 
 
+# Each company's strategy (focus, current core task), fitted to its demo plans.
+STRATEGIES = {
+    "lotus": ("promotion", "brand_building"),
+    "maple": ("channels", "market_share"),
+    "north": ("promotion", "new_product_launch"),
+}
+
+
 def _user(person: Person) -> User:
     user = User.objects.filter(username=person.username).first()
     if user is None:
@@ -170,6 +191,11 @@ def _company(slug: str) -> Company:
     company = Company.objects.filter(slug=slug).first() or org.company_create(
         name=name, slug=slug, size=size
     )
+    if not company.core_task:
+        focus, core_task = STRATEGIES[slug]
+        company = company_strategy_update(
+            actor=None, company=company, focus=focus, core_task=core_task
+        )
     by_name = {d.name: d for d in company.departments.all()}
     for dept_name, kind, region in departments:
         if dept_name not in by_name:
@@ -186,6 +212,7 @@ def _company(slug: str) -> Company:
             department=department,
             roles=set(person.roles),
             title=person.title,
+            position=person.position,
         )
         if Role.ADMIN in person.roles and department and department.head_id != user.pk:
             department.head = user
@@ -200,30 +227,33 @@ def _plan(company: Company, author: str, title: str, **fields) -> Plan | None:
     return plans.plan_create(actor=User.objects.get(username=author), title=title, **fields)
 
 
-def _decide(plan: Plan, username: str, outcome: str, comment: str = "") -> None:
+def _decide(plan: Plan, username: str, outcome: str, comment: str = "", **extra) -> None:
     user = User.objects.get(username=username)
     for step in current_steps(plan=plan):
         if step.department in ("", getattr(user.membership.department, "name", "")):
             approvals.task_decide(
-                actor=user, task_id=step.task.pk, outcome=outcome, comment=comment
+                actor=user, task_id=step.task.pk, outcome=outcome, comment=comment, **extra
             )
             return
     raise RuntimeError(f"{username} has no open task on {plan}")
 
 
-PROMO_HEADER = dict(
-    kind="promotional",
-    focus="channels",
-    core_task="market_share",
-    directive="mandatory",
-    horizon="short_term",
-)
+# Focus and core task come from the company's strategy unless a plan names others (with a
+# reason: it is then off-strategy, and its sales review binds).
+PROMO_HEADER = dict(kind="promotional", directive="mandatory", horizon="short_term")
 BRAND_HEADER = dict(
     kind="brand",
     focus="promotion",
     core_task="brand_building",
+    core_task_reason="The autumn range relaunches the brand before any push for share.",
     directive="guiding",
     horizon="long_term",
+)
+SHARE_HEADER = dict(
+    PROMO_HEADER,
+    focus="channels",
+    core_task="market_share",
+    core_task_reason="A rival opened two stores in our town: we defend our share first.",
 )
 
 
@@ -239,7 +269,12 @@ def seed_demo() -> list[str]:
 
     maple = companies["maple"]
     plan = _plan(
-        maple, "maple.planner", "Autumn coats national promotion", content=PROMO, **PROMO_HEADER
+        maple,
+        "maple.planner",
+        "Autumn coats national promotion",
+        content=PROMO,
+        scope="national",
+        **{**PROMO_HEADER, "directive": ""},  # a national promotion: mandatory by default
     )
     if plan:
         approvals.plan_submit(actor=plan.author, plan_id=plan.pk)
@@ -250,7 +285,7 @@ def seed_demo() -> list[str]:
         _decide(
             plan,
             "maple.sales",
-            "raise_concerns",
+            "approve",
             "Store staff need training material before the launch.",
         )
         _decide(plan, "maple.gm", "approve", "Go ahead; plan the staff training.")
@@ -264,9 +299,19 @@ def seed_demo() -> list[str]:
     )
     if plan:
         created.append(plan.title)
+    plan = _plan(
+        maple,
+        "maple.planner",
+        "Red Maple second-half sales target",
+        content=TARGET_H2,
+        **TARGET_HEADER,
+    )
+    if plan:  # waits for the sales department's own forecast
+        approvals.plan_submit(actor=plan.author, plan_id=plan.pk)
+        created.append(plan.title)
 
     lotus = companies["lotus"]
-    plan = _plan(lotus, "lotus.planner", "Spring knitwear fair", content=PROMO, **PROMO_HEADER)
+    plan = _plan(lotus, "lotus.planner", "Spring knitwear fair", content=PROMO, **SHARE_HEADER)
     if plan:
         approvals.plan_submit(actor=plan.author, plan_id=plan.pk)
         _decide(plan, "lotus.seller", "request_changes", "Add the leaflets for the two new stores.")
@@ -286,17 +331,11 @@ def seed_demo() -> list[str]:
 TARGET = {
     "period": "January to June 2027",
     "target": "400000",
-    "sales_forecast": "400000",
     "market_forecast": "430000",
     "execution_monitoring": "Monthly sell-out reports from every store",
 }
-TARGET_HEADER = dict(
-    kind="sales_target",
-    focus="channels",
-    core_task="market_share",
-    directive="mandatory",
-    horizon="short_term",
-)
+TARGET_H2 = dict(TARGET, period="July to December 2027", target="460000")
+TARGET_HEADER = dict(kind="sales_target", directive="mandatory", horizon="short_term")
 
 # Per company: who reviews (and then takes up and reports), who signs off, what sales reports.
 EXECUTION = {
@@ -318,6 +357,12 @@ def _in_execution(company: Company, title: str, header: dict, content: dict) -> 
     if plan is None:
         return None
     approvals.plan_submit(actor=plan.author, plan_id=plan.pk)
+    if plan.kind == "sales_target":  # each sales department forecasts its share first
+        share = int(content["target"]) // len(reviewers)
+        for reviewer in reviewers:
+            _decide(
+                plan, reviewer, "forecast", "Last year's sell-out, plus new stores.", amount=share
+            )
     for reviewer in reviewers:
         _decide(plan, reviewer, "approve", "Fits our stores.")
     _decide(plan, signer, "approve", "Go.")

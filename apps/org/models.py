@@ -18,6 +18,26 @@ class DepartmentKind(models.TextChoices):
     MANAGEMENT = "management", "Management"
 
 
+class Focus(models.TextChoices):
+    CHANNELS = "channels", "Channels"
+    PROMOTION = "promotion", "Promotion"
+
+
+class CoreTask(models.TextChoices):
+    NEW_PRODUCT_LAUNCH = "new_product_launch", "New product launch"
+    BRAND_BUILDING = "brand_building", "Brand building"
+    MARKET_SHARE = "market_share", "Market share"
+
+
+class Position(models.TextChoices):
+    """The positions the company sizes prescribe (DOMAIN.md "Organisation by company size")."""
+
+    COMBINED_HEAD = "combined_head", "Head of the combined marketing and sales department"
+    GENERAL_MANAGER = "general_manager", "General manager"
+    SALES_DIRECTOR = "sales_director", "Sales director"
+    MARKETING_DIRECTOR = "marketing_director", "Marketing director (head of the marketing centre)"
+
+
 class Role(models.TextChoices):
     PLANNER = "planner", "Planner (drafts plans)"
     REVIEWER = "reviewer", "Reviewer (reviews for their department)"
@@ -45,6 +65,20 @@ class Company(models.Model):
     feedback_days = models.PositiveSmallIntegerField(
         default=10, help_text="Working days between two market feedbacks of a department."
     )
+    # The company's strategy (DOMAIN.md "Who leads"); empty until its administrator sets it.
+    focus = models.CharField(max_length=16, choices=Focus.choices, blank=True)
+    core_task = models.CharField(max_length=32, choices=CoreTask.choices, blank=True)
+    forecast_tolerance_pct = models.PositiveSmallIntegerField(
+        default=10, help_text="How far (%) a sales target may exceed sales' own forecasts."
+    )
+    strategy_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    strategy_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -81,6 +115,14 @@ class Department(models.Model):
         blank=True,
         related_name="headed_departments",
     )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sub_departments",
+        help_text="Large companies: the marketing centre the regional sales departments belong to.",
+    )
 
     class Meta:
         ordering = ["company", "kind", "name"]
@@ -108,6 +150,12 @@ class Membership(models.Model):
         related_name="memberships",
     )
     title = models.CharField(max_length=120, blank=True)
+    position = models.CharField(
+        max_length=32,
+        choices=Position.choices,
+        blank=True,
+        help_text="A position the company's size prescribes; its holder signs plans off.",
+    )
 
     class Meta:
         ordering = ["company", "user__username"]
@@ -118,6 +166,24 @@ class Membership(models.Model):
     @property
     def role_names(self) -> set[str]:
         return {grant.role for grant in self.roles.all()}
+
+
+class StrategyChange(models.Model):
+    """One change of a company's strategy: who, when, from what to what."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="strategy_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["company", "-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.company} strategy at {self.changed_at:%Y-%m-%d}"
 
 
 class RoleGrant(models.Model):

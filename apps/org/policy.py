@@ -23,16 +23,19 @@ from .models import (
     DepartmentKind,
     DepartmentUserObjectPermission,
     Membership,
+    Position,
     Size,
 )
 
 
 class Step:
+    FORECAST = "forecast"
     REVIEW = "review"
     SIGN_OFF = "sign_off"
     REVISE = "revise"
     TAKE_UP = "take_up"
     LABELS = {
+        FORECAST: "Sales forecast",
         REVIEW: "Sales review",
         SIGN_OFF: "Sign-off",
         REVISE: "Revision",
@@ -49,6 +52,7 @@ class Outcome:
     ADOPT = "adopt"
     ADAPT = "adapt"
     DECLINE = "decline"
+    FORECAST = "forecast"
     LABELS = {
         APPROVE: "Approve",
         RAISE_CONCERNS: "Approve with concerns",
@@ -58,8 +62,9 @@ class Outcome:
         ADOPT: "Adopt",
         ADAPT: "Adapt",
         DECLINE: "Decline",
+        FORECAST: "Give the forecast",
     }
-    NEEDS_COMMENT = frozenset({RAISE_CONCERNS, REQUEST_CHANGES, REJECT, ADAPT, DECLINE})
+    NEEDS_COMMENT = frozenset({RAISE_CONCERNS, REQUEST_CHANGES, REJECT, ADAPT, DECLINE, FORECAST})
     TAKE_UP = frozenset({ACKNOWLEDGE, ADOPT, ADAPT, DECLINE})
 
 
@@ -76,20 +81,52 @@ LEAD_BY_CORE_TASK = {
 LEAN_BY_FOCUS = {"channels": SALES, "promotion": MARKETING}
 
 
+SALES_TARGET = "sales_target"
+
+
 @dataclass(frozen=True)
 class Lead:
     department: str
     sales_review: str
     reason: str
     focus_conflict: bool
+    off_strategy: bool = False
 
 
-def lead_for(*, core_task: str, focus: str) -> Lead:
-    """Who leads ("who is heavier"): the core task decides, the focus explains."""
+def is_off_strategy(*, core_task: str, company_core_task: str = "") -> bool:
+    """A plan naming a core task other than the company's current one (once it has one)."""
+    return bool(company_core_task) and core_task != company_core_task
+
+
+def lead_for(
+    *,
+    core_task: str,
+    focus: str,
+    company_core_task: str = "",
+    core_task_reason: str = "",
+    kind: str = "",
+    strict: bool = True,
+) -> Lead:
+    """Who leads ("who is heavier") and whether the sales review binds.
+
+    The core task decides the lead, the focus explains it. Two things make the sales
+    review binding whoever leads: a plan that names another core task than the
+    company's (off-strategy, which must say why), so that marketing cannot make sales'
+    voice consultative by choosing a label; and a sales target, which one department
+    must not set alone (DOMAIN.md "Sales targets are set jointly"). ``strict`` refuses an
+    off-strategy plan without its reason (a submission); pages showing a draft are not strict.
+    """
     if core_task not in LEAD_BY_CORE_TASK:
         raise ValidationError("Unknown core task.", fields={"core_task": ["Unknown core task."]})
     if focus not in LEAN_BY_FOCUS:
         raise ValidationError("Unknown focus.", fields={"focus": ["Unknown focus."]})
+    off_strategy = is_off_strategy(core_task=core_task, company_core_task=company_core_task)
+    if strict and off_strategy and not (core_task_reason or "").strip():
+        message = (
+            f"The company's current core task is {company_core_task.replace('_', ' ')}: "
+            "say why this plan names another."
+        )
+        raise ValidationError(message, fields={"core_task_reason": [message]})
     lead = LEAD_BY_CORE_TASK[core_task]
     lean = LEAN_BY_FOCUS[focus]
     task_label = core_task.replace("_", " ")
@@ -102,11 +139,38 @@ def lead_for(*, core_task: str, focus: str) -> Lead:
             f"{lead.title()} leads: the core task ({task_label}) is the company's current task "
             f"and outweighs the focus on {focus}, which leans to {lean}."
         )
+    binding = lead == SALES
+    if off_strategy:
+        binding = True
+        reason += (
+            " Off-strategy: the company's current core task is "
+            f"{company_core_task.replace('_', ' ')}, so the sales review binds."
+        )
+    if kind == SALES_TARGET:
+        binding = True
+        reason += " A sales target is set jointly: the sales review binds."
     return Lead(
         department=lead,
-        sales_review=BINDING if lead == SALES else CONSULTATIVE,
+        sales_review=BINDING if binding else CONSULTATIVE,
         reason=reason,
         focus_conflict=lead != lean,
+        off_strategy=off_strategy,
+    )
+
+
+def plan_lead(plan: Any, *, strict: bool = False) -> Lead:
+    """The lead of a plan: frozen in its route once submitted (unless ``strict``, which asks
+    for the lead its header and its company's strategy give today, as a reclassified plan's
+    next round does); for a draft, the lead it would get today."""
+    if plan.route and not strict:
+        return Route.from_dict(plan.route).as_lead()
+    return lead_for(
+        core_task=plan.core_task,
+        focus=plan.focus,
+        company_core_task=plan.company.core_task,
+        core_task_reason=plan.core_task_reason,
+        kind=plan.kind,
+        strict=strict,
     )
 
 
@@ -121,6 +185,7 @@ class Route:
     focus_conflict: bool
     review_departments: list[dict[str, Any]] = field(default_factory=list)
     deadlines: dict[str, int] = field(default_factory=dict)
+    off_strategy: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,6 +201,84 @@ class Route:
     @property
     def is_binding(self) -> bool:
         return self.sales_review == BINDING
+
+    def with_lead(self, lead: Lead) -> Route:
+        """The same route with the lead computed again (a reclassified plan's next round)."""
+        data = self.as_dict() | {
+            "lead": lead.department,
+            "sales_review": lead.sales_review,
+            "lead_reason": lead.reason,
+            "focus_conflict": lead.focus_conflict,
+            "off_strategy": lead.off_strategy,
+        }
+        return Route.from_dict(data)
+
+    def as_lead(self) -> Lead:
+        return Lead(
+            self.lead, self.sales_review, self.lead_reason, self.focus_conflict, self.off_strategy
+        )
+
+
+# The organisation each size prescribes (DOMAIN.md "Organisation by company size"): its
+# departments, the positions whose holders sign plans off, and who administers by default.
+SIZE_DEPARTMENTS: dict[str, list[tuple[str, str, str]]] = {
+    Size.SMALL: [("Marketing & Sales", DepartmentKind.COMBINED, "")],
+    Size.MEDIUM: [
+        ("Marketing", DepartmentKind.MARKETING, ""),
+        ("Sales", DepartmentKind.SALES, ""),
+        ("Management", DepartmentKind.MANAGEMENT, ""),
+    ],
+    Size.LARGE: [
+        ("Marketing Centre", DepartmentKind.MARKETING, "Headquarters"),
+        ("Eastern Sales", DepartmentKind.SALES, "East"),
+        ("Western Sales", DepartmentKind.SALES, "West"),
+    ],
+}
+SIZE_DEPARTMENT_KINDS: dict[str, set[str]] = {
+    Size.SMALL: {DepartmentKind.COMBINED},
+    Size.MEDIUM: {DepartmentKind.MARKETING, DepartmentKind.SALES},
+    Size.LARGE: {DepartmentKind.MARKETING, DepartmentKind.SALES},
+}
+SIGNING_POSITIONS: dict[str, tuple[str, ...]] = {
+    Size.SMALL: (Position.COMBINED_HEAD,),
+    Size.MEDIUM: (Position.GENERAL_MANAGER, Position.SALES_DIRECTOR),
+    Size.LARGE: (Position.MARKETING_DIRECTOR,),
+}
+ADMIN_POSITION = {
+    Size.SMALL: Position.COMBINED_HEAD,
+    Size.MEDIUM: Position.GENERAL_MANAGER,
+    Size.LARGE: Position.MARKETING_DIRECTOR,
+}
+# where each position sits: the department it heads or belongs to
+POSITION_DEPARTMENT = {
+    Position.COMBINED_HEAD: "Marketing & Sales",
+    Position.GENERAL_MANAGER: "Management",
+    Position.SALES_DIRECTOR: "Sales",
+    Position.MARKETING_DIRECTOR: "Marketing Centre",
+}
+
+
+def signs_by_position(position: str, size: str) -> bool:
+    """Signing follows positions: the holder of a position the size prescribes signs off."""
+    return bool(position) and position in SIGNING_POSITIONS.get(size, ())
+
+
+def vacancies(company: Company, size: str) -> list[str]:
+    """What ``company`` lacks to be of ``size``: departments of the kinds it needs, and
+    positions it prescribes that no active member holds."""
+    missing = []
+    kinds = set(company.departments.values_list("kind", flat=True))
+    for kind in sorted(SIZE_DEPARTMENT_KINDS[size] - kinds):
+        missing.append(f"a {DepartmentKind(kind).label.lower()} department")
+    held = set(
+        Membership.objects.filter(company=company, user__is_active=True)
+        .exclude(position="")
+        .values_list("position", flat=True)
+    )
+    for position in SIGNING_POSITIONS[size]:
+        if position not in held:
+            missing.append(f"a {Position(position).label.lower()} (vacant)")
+    return missing
 
 
 def reviewing_departments(
@@ -166,9 +309,17 @@ def route_for(
     focus: str,
     author_id: int,
     sales_department_ids: list[int] | None = None,
+    core_task_reason: str = "",
+    kind: str = "",
 ) -> Route:
     """Compute the route for a plan now; refuse a route on which nobody could act."""
-    lead = lead_for(core_task=core_task, focus=focus)
+    lead = lead_for(
+        core_task=core_task,
+        focus=focus,
+        company_core_task=company.core_task,
+        core_task_reason=core_task_reason,
+        kind=kind,
+    )
     departments = reviewing_departments(company, sales_department_ids)
     if not departments:
         raise ValidationError(
@@ -190,11 +341,13 @@ def route_for(
         focus_conflict=lead.focus_conflict,
         review_departments=[{"id": d.pk, "name": d.name} for d in departments],
         deadlines=deadlines_of(company),
+        off_strategy=lead.off_strategy,
     )
 
 
 def deadlines_of(company: Company) -> dict[str, int]:
     return {
+        Step.FORECAST: company.review_days,
         Step.REVIEW: company.review_days,
         Step.SIGN_OFF: company.signoff_days,
         Step.REVISE: company.revision_days,
@@ -212,6 +365,8 @@ def outcomes_for(*, step: str, sales_review: str, directive: str = "") -> list[s
     mandatory plan, so its take-up only acknowledges it; a guiding plan may be
     adopted, adapted or declined (DOMAIN.md "After sign-off").
     """
+    if step == Step.FORECAST:
+        return [Outcome.FORECAST]
     if step == Step.TAKE_UP:
         if directive == MANDATORY:
             return [Outcome.ACKNOWLEDGE]

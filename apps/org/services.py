@@ -25,11 +25,12 @@ from .models import (
     DepartmentKind,
     DepartmentUserObjectPermission,
     Membership,
+    Position,
     Role,
     RoleGrant,
     Size,
 )
-from .policy import has_company_perm
+from .policy import has_company_perm, signs_by_position, vacancies
 
 User = get_user_model()
 
@@ -85,6 +86,14 @@ def company_update(
             errors[name] = ["Between 1 and 60 working days."]
     if errors:
         raise ValidationError("Please correct the highlighted fields.", fields=errors)
+    if size is not None and size != company.size:
+        missing = vacancies(company, size)
+        if missing:
+            message = (
+                f"To become {Size(size).label.lower()}, {company.name} needs "
+                f"{', '.join(missing)}: set them up first."
+            )
+            raise ValidationError(message, fields={"size": missing})
     for name, value in (
         ("size", size),
         ("review_days", review_days),
@@ -99,6 +108,9 @@ def company_update(
     if changes:
         company.save()
         _org_event(actor=actor, company=company, what="company_updated", data=changes)
+    if "size" in changes:  # the positions of the new size sign, those of the old one no longer
+        for membership in company.memberships.select_related("user", "company"):
+            membership_sync_permissions(membership=membership)
     return company
 
 
@@ -165,9 +177,29 @@ def member_save(
     department: Department | None,
     roles: set[str],
     title: str = "",
+    position: str | None = None,
 ) -> Membership:
-    """Add a user to the company, or change their department and roles; then re-grant."""
+    """Add a user to the company, or change their department, roles and position; then
+    re-grant. ``position=None`` keeps the member's position; ``""`` clears it."""
     _require_admin(actor, company)
+    if position and position not in Position.values:
+        raise ValidationError("Unknown position.", fields={"position": ["Unknown position."]})
+    if position and user.is_superuser:
+        raise ValidationError(
+            "Superusers are kept out of approval roles.",
+            fields={"position": ["A superuser holds no position."]},
+        )
+    if position:
+        holder = (
+            Membership.objects.filter(company=company, position=position, user__is_active=True)
+            .exclude(user=user)
+            .first()
+        )
+        if holder is not None:
+            raise ValidationError(
+                f"{holder.user.username} holds that position; move them first.",
+                fields={"position": ["Held by someone else."]},
+            )
     unknown = set(roles) - set(Role.values)
     if unknown:
         raise ValidationError("Unknown role.", fields={"roles": [f"Unknown: {sorted(unknown)}"]})
@@ -189,19 +221,24 @@ def member_save(
             "That user belongs to another company.", fields={"username": ["Not available."]}
         )
     before = sorted(membership.role_names) if membership else []
+    position_before = membership.position if membership else ""
+    if position is None:
+        position = position_before
     unchanged = (
         membership is not None
         and membership.department_id == getattr(department, "pk", None)
         and membership.title == title
         and before == sorted(roles)
+        and position_before == position
     )
     if membership is None:
         membership = Membership.objects.create(
-            user=user, company=company, department=department, title=title
+            user=user, company=company, department=department, title=title, position=position
         )
     else:
         membership.department = department
         membership.title = title
+        membership.position = position
         membership.save()
     membership.roles.exclude(role__in=roles).delete()
     for role in roles:
@@ -217,6 +254,7 @@ def member_save(
             "user": user.username,
             "department": department.name if department else "",
             "roles": [before, sorted(roles)],
+            **({"position": [position_before, position]} if position_before != position else {}),
         },
     )
     return membership
@@ -230,6 +268,8 @@ def member_remove(*, actor: Any, membership: Membership) -> None:
     if actor is not None and actor.pk == user.pk:
         raise ValidationError("You cannot remove yourself from the company.")
     membership.roles.all().delete()
+    membership.position = ""  # a position signs too: it leaves with the member
+    membership.save(update_fields=["position"])
     membership_sync_permissions(membership=membership)
     membership.delete()
     user.is_active = False
@@ -243,6 +283,8 @@ def membership_sync_permissions(*, membership: Membership) -> None:
     company = membership.company
     role_names = membership.role_names
     wanted_company = role_map.company_permissions_for(role_names)
+    if signs_by_position(membership.position, company.size):
+        wanted_company |= {"sign_off_plans", "view_submitted_plans"}
     wanted_department = role_map.department_permissions_for(role_names)
 
     held = CompanyUserObjectPermission.objects.filter(user=user).select_related("permission")
@@ -265,7 +307,7 @@ def membership_sync_permissions(*, membership: Membership) -> None:
             assign_perm(f"org.{codename}", user, department)
 
     group = members_group()
-    if role_names:
+    if role_names or wanted_company:
         user.groups.add(group)
     else:
         user.groups.remove(group)
@@ -310,6 +352,7 @@ def member_create(
     department: Department | None,
     roles: set[str],
     title: str = "",
+    position: str = "",
 ) -> Membership:
     """Create a person's account and add them to the company in one step."""
     _require_admin(actor, company)
@@ -333,5 +376,11 @@ def member_create(
         last_name=last_name,
     )
     return member_save(
-        actor=actor, company=company, user=user, department=department, roles=roles, title=title
+        actor=actor,
+        company=company,
+        user=user,
+        department=department,
+        roles=roles,
+        title=title,
+        position=position,
     )

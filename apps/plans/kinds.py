@@ -79,12 +79,6 @@ KINDS: dict[str, tuple[str, tuple[Field, ...]]] = {
         (
             Field("period", "Period", TEXT, True),
             Field("target", "Sales target", MONEY, True),
-            Field(
-                "sales_forecast",
-                "Sales volume forecast by the sales department",
-                MONEY,
-                True,
-            ),
             Field("market_forecast", "Marketing's market forecast", MONEY, True),
             Field(
                 "execution_monitoring",
@@ -137,6 +131,17 @@ def _clean_value(field: Field, raw: Any) -> str:
             raise ValueError("Enter a percentage up to 1000.")
         return str(number.quantize(Decimal("0.01")))
     return value
+
+
+def amount_clean(raw: Any, *, field: str = "amount") -> Decimal:
+    """A required amount of money, read as plan content reads one (``40,000.50``)."""
+    try:
+        value = _clean_value(Field(field, field, MONEY), raw)
+    except ValueError as exc:
+        raise ValidationError(str(exc), fields={field: [str(exc)]}) from None
+    if not value:
+        raise ValidationError(f"The {field} is required.", fields={field: ["This is required."]})
+    return Decimal(value)
 
 
 def content_clean(kind: str, content: Any, *, complete: bool) -> dict[str, str]:

@@ -5,20 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from apps.org.models import CoreTask, Focus
 from apps.org.policy import Outcome, Step
 
 from .kinds import KIND_CHOICES
-
-
-class Focus(models.TextChoices):
-    CHANNELS = "channels", "Channels"
-    PROMOTION = "promotion", "Promotion"
-
-
-class CoreTask(models.TextChoices):
-    NEW_PRODUCT_LAUNCH = "new_product_launch", "New product launch"
-    BRAND_BUILDING = "brand_building", "Brand building"
-    MARKET_SHARE = "market_share", "Market share"
 
 
 class Directive(models.TextChoices):
@@ -29,6 +19,11 @@ class Directive(models.TextChoices):
 class Horizon(models.TextChoices):
     LONG_TERM = "long_term", "Long term (strategy)"
     SHORT_TERM = "short_term", "Short term (tactics)"
+
+
+class Scope(models.TextChoices):
+    NATIONAL = "national", "National"
+    REGIONAL = "regional", "Regional"
 
 
 class Status(models.TextChoices):
@@ -68,6 +63,12 @@ class Plan(models.Model):
     core_task = models.CharField(max_length=32, choices=CoreTask.choices)
     directive = models.CharField(max_length=16, choices=Directive.choices)
     horizon = models.CharField(max_length=16, choices=Horizon.choices)
+    core_task_reason = models.TextField(
+        blank=True, help_text="Why the plan names a core task other than the company's."
+    )
+    scope = models.CharField(
+        max_length=16, choices=Scope.choices, null=True, blank=True, help_text="Promotions only."
+    )
     content = models.JSONField(default=dict, blank=True)
     regions = models.ManyToManyField(
         "org.Department",
@@ -169,6 +170,9 @@ class Decision(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=24, choices=list(Outcome.LABELS.items()))
     comment = models.TextField(blank=True)
+    reclassify = models.BooleanField(
+        default=False, help_text="A request for changes that reopens the focus and core task."
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -176,6 +180,28 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} by {self.actor} on {self.revision}"
+
+
+class SalesForecast(models.Model):
+    """A sales department's own forecast for a sales target, given in the flow before review."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="forecasts")
+    department = models.ForeignKey(
+        "org.Department", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    department_name = models.CharField(max_length=120)
+    amount = models.DecimalField(max_digits=17, decimal_places=2)
+    rationale = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    task_id = models.BigIntegerField(unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["plan", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "department"], name="forecast_once")]
+
+    def __str__(self) -> str:
+        return f"{self.department_name} forecast for {self.plan}"
 
 
 class ExecutingDepartment(models.Model):

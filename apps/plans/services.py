@@ -16,11 +16,12 @@ from apps.audit.models import Action
 from apps.audit.services import event_record
 from apps.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from apps.org.models import Company, Department, DepartmentKind, Size
-from apps.org.policy import has_company_perm, membership_of
+from apps.org.policy import has_company_perm, is_off_strategy, membership_of
 
 from .kinds import KINDS, content_clean
-from .models import CoreTask, Directive, Focus, Horizon, Plan, Status
+from .models import CoreTask, Decision, Directive, Focus, Horizon, Plan, Scope, Status
 from .selectors import plan_access
+from .strategy import PROMOTIONAL, default_directive
 
 CHOICES = {
     "focus": Focus.values,
@@ -59,9 +60,36 @@ def _clean_header(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
                 errors[name] = [f"Choose one of: {', '.join(allowed)}."]
             else:
                 cleaned[name] = data[name]
+    if "core_task_reason" in data:
+        reason = str(data.get("core_task_reason") or "").strip()
+        if "\x00" in reason or len(reason) > 2000:
+            errors["core_task_reason"] = ["At most 2000 characters, no NUL."]
+        else:
+            cleaned["core_task_reason"] = reason
+    if "scope" in data:
+        if data.get("scope") not in (None, "", *Scope.values):
+            errors["scope"] = [f"Choose one of: {', '.join(Scope.values)}, or none."]
+        else:
+            cleaned["scope"] = data.get("scope") or None
     if errors:
         raise ValidationError("Please correct the highlighted fields.", fields=errors)
     return cleaned
+
+
+def _check_strategy(company: Company, fields: dict[str, Any]) -> None:
+    """A plan naming a core task other than the company's must say why; only promotions
+    have a scope."""
+    if fields.get("scope") and fields.get("kind") != PROMOTIONAL:
+        raise ValidationError(
+            "Only a promotional plan has a scope.", fields={"scope": ["Promotions only."]}
+        )
+    off = is_off_strategy(core_task=fields["core_task"], company_core_task=company.core_task)
+    if off and not fields.get("core_task_reason"):
+        message = (
+            f"The company's current core task is {company.get_core_task_display().lower()}: "
+            "say why this plan names another."
+        )
+        raise ValidationError(message, fields={"core_task_reason": [message]})
 
 
 def _regions(company: Company, region_ids: list[int] | None) -> list[Department]:
@@ -87,17 +115,21 @@ def plan_create(
     actor: Any,
     kind: str,
     title: str,
-    focus: str,
-    core_task: str,
-    directive: str,
     horizon: str,
+    focus: str = "",
+    core_task: str = "",
+    directive: str = "",
+    core_task_reason: str = "",
+    scope: str | None = None,
     content: dict[str, Any] | None = None,
     region_ids: list[int] | None = None,
     follows: Any = None,
 ) -> Plan:
     """Draft a new plan in the actor's company. Drafts may be incomplete.
 
-    ``follows`` names a plan in execution that this one follows up (its author only).
+    The focus and core task default to the company's strategy; the directive to
+    mandatory for a national promotion, guiding otherwise. ``follows`` names a plan
+    in execution that this one follows up (its author only).
     """
     membership = membership_of(actor)
     if membership is None or not has_company_perm(actor, membership.company, "draft_plans"):
@@ -107,13 +139,16 @@ def plan_create(
         {
             "kind": kind,
             "title": title,
-            "focus": focus,
-            "core_task": core_task,
-            "directive": directive,
+            "focus": focus or company.focus,
+            "core_task": core_task or company.core_task,
+            "directive": directive or default_directive(scope),
             "horizon": horizon,
+            "core_task_reason": core_task_reason,
+            "scope": scope,
         },
         partial=False,
     )
+    _check_strategy(company, header)
     cleaned = content_clean(header["kind"], content or {}, complete=False)
     regions = _regions(company, region_ids)
     followed = _followed(actor, follows)
@@ -159,8 +194,20 @@ def _lock_plan(plan_id: int) -> Plan:
 
 
 # Fixed at the first submission: the kind (it shapes the content), and the focus and
-# core task (they decided the lead frozen in the plan's route), as are the regions.
-FIXED_ONCE_SUBMITTED = ("kind", "focus", "core_task")
+# core task (they decided the lead frozen in the plan's route), as are the regions;
+# unless a reviewer asked to reclassify the plan (``may_reclassify``).
+FIXED_ONCE_SUBMITTED = ("kind", "focus", "core_task", "core_task_reason")
+RECLASSIFIABLE = ("focus", "core_task", "core_task_reason")
+
+
+def may_reclassify(plan: Plan) -> bool:
+    """A reviewer who requested changes on the current revision asked to reclassify the plan."""
+    return (
+        plan.status == Status.CHANGES_REQUESTED
+        and Decision.objects.filter(
+            plan=plan, revision__number=plan.revision_count, reclassify=True
+        ).exists()
+    )
 
 
 def _keep_fixed_fields(plan: Plan, header: dict[str, Any], data: dict[str, Any]) -> None:
@@ -169,10 +216,11 @@ def _keep_fixed_fields(plan: Plan, header: dict[str, Any], data: dict[str, Any])
     Otherwise the plan would read "market share" or "East only" while its reviews
     still followed the lead and the regions it was first submitted with.
     """
+    reopened = RECLASSIFIABLE if may_reclassify(plan) else ()
     fixed = [
         name
         for name in FIXED_ONCE_SUBMITTED
-        if name in header and header[name] != getattr(plan, name)
+        if name in header and header[name] != getattr(plan, name) and name not in reopened
     ]
     if "region_ids" in data:
         wanted = {region.pk for region in _regions(plan.company, data["region_ids"])}
@@ -201,10 +249,19 @@ def plan_update(*, actor: Any, plan: Plan, data: dict[str, Any]) -> Plan:
             f"A plan that is {plan.get_status_display().lower()} cannot be edited; "
             "its submitted revisions are frozen."
         )
+    if data.get("directive") == "":  # by scope, as when drafting
+        data = {**data, "directive": default_directive(data.get("scope", plan.scope))}
     header = _clean_header(data, partial=True)
     if plan.was_submitted:
         _keep_fixed_fields(plan, header, data)
     kind = header.get("kind", plan.kind)
+    _check_strategy(
+        plan.company,
+        {
+            name: header.get(name, getattr(plan, name))
+            for name in ("kind", "core_task", "core_task_reason", "scope")
+        },
+    )
     changed: list[str] = []
     if "content" in data:
         content = content_clean(kind, data["content"], complete=False)
@@ -220,8 +277,11 @@ def plan_update(*, actor: Any, plan: Plan, data: dict[str, Any]) -> Plan:
         if {r.pk for r in regions} != set(plan.regions.values_list("pk", flat=True)):
             plan.regions.set(regions)
             changed.append("regions")
+    reclassified: dict[str, list[str]] = {}
     for name, value in header.items():
         if getattr(plan, name) != value:
+            if plan.was_submitted and name in RECLASSIFIABLE:
+                reclassified[name] = [getattr(plan, name), value]
             setattr(plan, name, value)
             changed.append(name)
     if changed:
@@ -234,6 +294,9 @@ def plan_update(*, actor: Any, plan: Plan, data: dict[str, Any]) -> Plan:
             from_status=plan.status,
             to_status=plan.status,
             revision=plan.revision_count or None,
-            data={"changed": sorted(changed)},
+            data={
+                "changed": sorted(changed),
+                **({"reclassified": reclassified} if reclassified else {}),
+            },
         )
     return plan

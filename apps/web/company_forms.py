@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 
 from apps.core.errors import DomainError
-from apps.org.models import Company, DepartmentKind, Role, Size
+from apps.org.models import Company, CoreTask, DepartmentKind, Focus, Position, Role, Size
+from apps.org.strategy import MAX_TOLERANCE
 
 from .errors import form_show_error
 
@@ -23,6 +24,13 @@ class MemberForm(ServiceErrorsMixin, forms.Form):
         choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
     title = forms.CharField(max_length=120, required=False)
+    position = forms.ChoiceField(
+        choices=[("", "—"), *Position.choices],
+        required=False,
+        help_text="A position the company's size prescribes signs plans off: small, the "
+        "combined department's head; medium, the general manager or the sales director; "
+        "large, the marketing director.",
+    )
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,4 +67,23 @@ class CompanySettingsForm(ServiceErrorsMixin, forms.Form):
     )
     feedback_days = forms.IntegerField(
         min_value=1, max_value=60, required=False, label="Market feedback every (working days)"
+    )
+
+
+class StrategyForm(ServiceErrorsMixin, forms.Form):
+    focus = forms.ChoiceField(
+        choices=Focus.choices, help_text="Channels lean to sales, promotion to marketing."
+    )
+    core_task = forms.ChoiceField(
+        choices=CoreTask.choices,
+        label="Current core task",
+        help_text="Launch and brand building: marketing leads. Market share: sales leads. "
+        "A plan naming another core task must say why, and its sales review binds.",
+    )
+    forecast_tolerance_pct = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_TOLERANCE,
+        label="Forecast tolerance (%)",
+        help_text="How far a sales target may exceed sales' own forecasts before the signer "
+        "must comment.",
     )

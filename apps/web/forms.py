@@ -10,7 +10,7 @@ from apps.core.errors import DomainError
 from apps.org.models import Company, DepartmentKind, Size
 from apps.org.policy import Outcome
 from apps.plans.kinds import DATE, LONGTEXT, MONEY, PERCENT, fields_of
-from apps.plans.models import CoreTask, Directive, Focus, Horizon
+from apps.plans.models import CoreTask, Directive, Focus, Horizon, Scope
 
 from .errors import form_show_error
 
@@ -25,12 +25,32 @@ class PlanForm(forms.Form):
         help_text="Launch and brand building: marketing leads. Market share: sales leads "
         "and its review binds.",
     )
-    directive = forms.ChoiceField(choices=Directive.choices)
+    core_task_reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why another core task",
+        help_text="Required when the core task differs from the company's: the plan is then "
+        "off-strategy and its sales review binds.",
+    )
+    directive = forms.ChoiceField(
+        choices=[
+            ("", "By scope: mandatory for a national promotion, else guiding"),
+            *Directive.choices,
+        ],
+        required=False,
+    )
     horizon = forms.ChoiceField(choices=Horizon.choices)
 
     def __init__(self, *args: Any, kind: str, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        if kind == "promotional":
+            self.fields["scope"] = forms.ChoiceField(
+                choices=[("", "—"), *Scope.choices],
+                required=False,
+                help_text="A national promotion is decided by the professionals: mandatory.",
+            )
         for field in fields_of(kind):
             label = f"{field.label} *" if field.required else field.label
             attrs: dict[str, str] = {}
@@ -65,8 +85,11 @@ class PlanForm(forms.Form):
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
         result: dict[str, Any] = {
-            name: data[name] for name in ("title", "focus", "core_task", "directive", "horizon")
+            name: data[name]
+            for name in ("title", "focus", "core_task", "core_task_reason", "directive", "horizon")
         }
+        if "scope" in self.fields:
+            result["scope"] = data.get("scope") or None
         result["content"] = {
             name[len(CONTENT_PREFIX) :]: data.get(name) or ""
             for name in self.fields
@@ -93,6 +116,8 @@ def plan_initial(plan: Any) -> dict[str, Any]:
         "title": plan.title,
         "focus": plan.focus,
         "core_task": plan.core_task,
+        "core_task_reason": plan.core_task_reason,
+        "scope": plan.scope or "",
         "directive": plan.directive,
         "horizon": plan.horizon,
         "regions": list(plan.regions.all()),
@@ -104,10 +129,23 @@ def plan_initial(plan: Any) -> dict[str, Any]:
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(widget=forms.RadioSelect)
+    amount = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Your department's sales forecast",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        help_text="Required to raise concerns, request changes or reject.",
+        help_text="Required to raise concerns, request changes or reject, and as the rationale "
+        "of a forecast.",
+    )
+    reclassify = forms.BooleanField(
+        required=False,
+        label="Ask to reclassify",
+        help_text="With a request for changes: the author may change the focus and core task, "
+        "and the lead is computed again for the next round.",
     )
 
     def __init__(self, *args: Any, outcomes: list[str], **kwargs: Any) -> None:

@@ -10,6 +10,7 @@ site_patterns, site_app_name, site_namespace = site.urls
 company_patterns = [
     path("", company.company_home, name="company"),
     path("settings/", company.company_settings, name="company-settings"),
+    path("strategy/", company.company_strategy, name="company-strategy"),
     path("members/add/", company.member_add, name="member-add"),
     path("members/<int:membership_id>/", company.member_edit, name="member-edit"),
     path("members/<int:membership_id>/remove/", company.member_remove, name="member-remove"),

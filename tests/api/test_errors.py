@@ -22,14 +22,14 @@ def error_of(response, status: int) -> dict:
 def test_missing_fields_are_reported_field_by_field(api):
     error = error_of(api("maple.planner").post("/api/plans/", {"title": ""}), 400)
     assert error["code"] == "invalid"
-    assert set(error["fields"]) == {
-        "kind",
-        "title",
-        "focus",
-        "core_task",
-        "directive",
-        "horizon",
-    }
+    # focus and core task default to the company's strategy, the directive to the scope's
+    assert set(error["fields"]) == {"kind", "title", "horizon"}
+
+
+def test_a_plan_without_focus_in_a_company_without_a_strategy_is_told_to_name_one(api):
+    body = {"kind": "brand", "title": "No strategy yet", "horizon": "short_term"}
+    error = error_of(api("maple.planner").post("/api/plans/", body), 400)
+    assert set(error["fields"]) == {"focus", "core_task"}
 
 
 def test_rules_of_the_service_come_back_as_field_errors(api):

@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from apps.org.strategy import company_strategy_update
 from apps.plans.models import Feedback, Plan
 from tests.factories import draft, open_task, submitted
 
@@ -122,7 +123,16 @@ def plan_ids_in(response) -> set[int]:
 
 
 def targets(user) -> dict[str, dict]:
-    """Path parameters that reach real objects: the company's own, and another company's."""
+    """Path parameters that reach real objects: the company's own, and another company's.
+
+    Red Maple has a strategy, so that a plan drafted without focus or core task takes its.
+    """
+    company_strategy_update(
+        actor=None,
+        company=user("maple.gm").membership.company,
+        focus="channels",
+        core_task="market_share",
+    )
     maple = submitted(user("maple.planner"), title="Fuzzed in review")
     draft(user("maple.planner"), title="Fuzzed draft")
     lotus = submitted(user("lotus.planner"), title="Fuzzed elsewhere")
@@ -208,6 +218,7 @@ def test_every_operation_holds_to_the_schema_for_every_role(wsgi_app, user):
     requests = sum(count for key, count in tally.items() if key in labels)
     statuses = {key: count for key, count in tally.items() if isinstance(key, int)}
     print(f"schemathesis: {len(operations)} operations, {requests} requests, {statuses}")
-    assert len(operations) == 23  # 17, the token's DELETE (issue 10), five of execution (11)
+    # 17, the token's DELETE (issue 10), five of execution (11), the strategy's GET and PATCH
+    assert len(operations) == 25
     assert labels <= set(tally)
     assert {200, 201, 400, 401, 403, 404, 409} <= set(statuses)

@@ -1,4 +1,4 @@
-"""A form that undoes something asks first, in the browser, under the app's CSP (no inline script)."""
+"""A form that undoes something asks first, under the app's CSP (no inline script)."""
 
 from __future__ import annotations
 

@@ -32,11 +32,18 @@ class SlowFileBackend(BaseEmailBackend):
                 slow_subject in r["subject"] for r in read(directory, "attempt")
             )
             name = uuid.uuid4().hex
-            (directory / f"attempt-{name}.json").write_text(record)
+            _write(directory, f"attempt-{name}.json", record)
             if first:
                 time.sleep(delay)
-            (directory / f"sent-{name}.json").write_text(record)
+            _write(directory, f"sent-{name}.json", record)
         return len(email_messages)
+
+
+def _write(directory: Path, name: str, record: str) -> None:
+    """Whole or not at all: a reader polling the directory never sees a half-written file."""
+    partial = directory / f".partial-{name}"
+    partial.write_text(record)
+    os.replace(partial, directory / name)
 
 
 def read(directory: Path, kind: str) -> list[dict]:

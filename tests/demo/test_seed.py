@@ -14,6 +14,8 @@ from django.test import Client
 from apps.audit.models import ChainHead, Event
 from apps.org.models import Company, Membership
 from apps.plans.models import Plan
+from apps.plans.strategy import forecast_gap_pct
+from workflows.selectors import current_steps
 
 from ..audit.helpers import verify_audit
 
@@ -43,6 +45,13 @@ PLANS = {
     "Lotus first-half sales target": ("lotus", "closed"),
     "Red Maple first-half sales target": ("maple", "closed"),
     "Northstar first-half sales target": ("north", "closed"),
+    # issue 12: a sales target waiting for the sales department's own forecast
+    "Red Maple second-half sales target": ("maple", "in_review"),
+}
+STRATEGIES = {
+    "lotus": ("promotion", "brand_building"),
+    "maple": ("channels", "market_share"),
+    "north": ("promotion", "new_product_launch"),
 }
 
 
@@ -87,6 +96,27 @@ def test_the_seed_creates_the_readme_companies_accounts_and_plans(empty):
         assert browser.login(username=username, password="greenlight-demo"), username
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and not Membership.objects.filter(user=admin).exists()
+
+
+def test_every_company_has_a_strategy_and_red_maple_a_target_waiting_for_sales(empty):
+    seed()
+    assert {c.slug: (c.focus, c.core_task) for c in Company.objects.all()} == STRATEGIES
+    target = Plan.objects.get(title="Red Maple second-half sales target")
+    assert [(s.step, s.department) for s in current_steps(plan=target)] == [("forecast", "Sales")]
+    assert not target.forecasts.exists()
+    # the closed targets rest on every executing department's own forecast
+    north = Plan.objects.get(title="Northstar first-half sales target")
+    assert sorted(north.forecasts.values_list("department_name", flat=True)) == [
+        "Eastern Sales",
+        "Western Sales",
+    ]
+    assert forecast_gap_pct(north) == 0
+    # plans off the company's strategy say why, and their review bound
+    fair = Plan.objects.get(title="Spring knitwear fair")
+    assert fair.route["off_strategy"] and fair.route["sales_review"] == "binding"
+    assert fair.core_task_reason
+    national = Plan.objects.get(title="Autumn coats national promotion")
+    assert (national.scope, national.directive) == ("national", "mandatory")
 
 
 def test_the_seeded_trail_is_one_intact_chain_per_company(empty):

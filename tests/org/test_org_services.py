@@ -29,13 +29,14 @@ def _company_grants(user) -> set[str]:
     return {row.permission.codename for row in rows}
 
 
-def _save(admin, person, roles, department=None):
+def _save(admin, person, roles, department=None, position=None):
     return org_services.member_save(
         actor=admin,
         company=admin.membership.company,
         user=person,
         department=department,
         roles=set(roles),
+        position=position,
     )
 
 
@@ -100,7 +101,7 @@ def test_removing_the_reviewer_role_revokes_the_review(user):
         plan_access(user=sales, plan_id=plan.pk)
 
 
-def test_removing_the_signer_role_revokes_sign_off_and_cancel(user):
+def test_removing_the_signer_role_and_position_revokes_sign_off_and_cancel(user):
     gm, salesdir = user("maple.gm"), user("maple.salesdir")
     plan = submitted(user("maple.planner"))
     approvals.task_decide(
@@ -108,7 +109,10 @@ def test_removing_the_signer_role_revokes_sign_off_and_cancel(user):
     )
     sign_off = open_task(plan, step="sign_off")
 
+    # the sales director's position signs, whatever roles are handed out
     _save(gm, salesdir, {"reviewer"}, department=salesdir.membership.department)
+    assert queued(salesdir, plan) == [("sign_off", "")]
+    _save(gm, salesdir, {"reviewer"}, department=salesdir.membership.department, position="")
 
     assert queued(salesdir, plan) == []
     with refused(Forbidden, plan):

@@ -32,7 +32,13 @@ def test_route_for_asks_the_departments_that_the_company_size_prescribes(user):
 
         assert route.size == size
         assert [d["name"] for d in route.review_departments] == departments
-        assert route.deadlines == {"review": 3, "sign_off": 2, "revise": 5, "take_up": 3}
+        assert route.deadlines == {
+            "forecast": 3,
+            "review": 3,
+            "sign_off": 2,
+            "revise": 5,
+            "take_up": 3,
+        }
         assert (route.lead, route.sales_review, route.focus_conflict) == (
             "sales",
             "binding",
@@ -75,6 +81,9 @@ def test_a_size_change_keeps_the_route_of_plans_in_flight(user):
     planner, director = user("north.planner"), user("north.director")
     in_flight = submitted(planner, title="Before the change")
     frozen = dict(in_flight.route)
+    # a medium company's positions are filled before the change
+    appoint(director, "general_manager")
+    appoint(user("north.auditor"), "sales_director")
 
     org_services.company_update(
         actor=director, company=director.membership.company, size="medium", review_days=7
@@ -94,6 +103,19 @@ def test_a_size_change_keeps_the_route_of_plans_in_flight(user):
     assert after.route["size"] == "medium"
     assert after.route["deadlines"]["review"] == 7
     assert steps_of(after) == [("review", "Eastern Sales")]
+
+
+def appoint(person, position):
+    membership = person.membership
+    org_services.member_save(
+        actor=None,
+        company=membership.company,
+        user=person,
+        department=membership.department,
+        roles=membership.role_names,
+        title=membership.title,
+        position=position,
+    )
 
 
 def test_only_a_company_administrator_changes_size_or_deadlines(user):
@@ -132,6 +154,7 @@ def test_a_plan_cannot_be_submitted_when_nobody_may_sign_it_off(user):
         user=director,
         department=director.membership.department,
         roles={"admin"},
+        position="",  # the marketing director's position is what signs at Northstar
     )
 
     with refused(ValidationError, plan) as error:

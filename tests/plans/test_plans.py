@@ -25,7 +25,6 @@ COMPLETE = {
     "sales_target": {
         "period": "2027 Q1",
         "target": "2000000",
-        "sales_forecast": "1800000",
         "market_forecast": "2100000",
         "execution_monitoring": "Monthly store reports",
     },

@@ -4,7 +4,7 @@ import pytest
 
 from apps.notifications.models import Notification
 from apps.org.models import Company
-from tests.factories import decide, submitted
+from tests.factories import decide, forecast, submitted
 from tests.reliability.figures import summary
 from workflows import services as approvals
 
@@ -30,6 +30,19 @@ def maple(world, user):
         actor=sales, plan_id=approved.pk, kind="competitors", text="A rival cut prices."
     )
     approvals.plan_close(actor=planner, plan_id=approved.pk, summary="Done; see the feedback.")
+    target = {
+        "period": "2027 H1",
+        "target": "400000",
+        "market_forecast": "430000",
+        "execution_monitoring": "Monthly sell-out reports",
+    }
+    # a sales target waiting for sales' own forecast, and one past it, in review
+    submitted(planner, title="Maple sales target", kind="sales_target", content=target)
+    forecast(
+        submitted(planner, title="Maple target forecast", kind="sales_target", content=target),
+        sales,
+        "380000",
+    )
     reworked = submitted(planner, title="Maple plan sent back")
     decide(reworked, sales, "request_changes", "Add the northern stores.")
     Notification.objects.create(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from apps.org import services as org_services
 from apps.org.models import Company, Department, Membership
 from apps.org.policy import reviewers_of
 from tests.factories import submitted
@@ -49,10 +50,20 @@ def test_deadlines_and_size_change_keep_plans_in_flight_on_their_route(client, u
     plan = submitted(user("maple.planner"), title="Autumn coats national promotion")
     route_before = dict(plan.route)
     client.force_login(user("maple.gm"))
-    response = client.post(
-        "/company/settings/",
-        {"size": "large", "review_days": 4, "signoff_days": 2, "revision_days": 6},
+    settings = {"size": "large", "review_days": 4, "signoff_days": 2, "revision_days": 6}
+    refused = client.post("/company/settings/", settings)  # nobody is marketing director yet
+    assert refused.status_code == 200
+    assert "marketing director" in refused.content.decode()
+    gm = user("maple.gm")
+    org_services.member_save(
+        actor=gm,
+        company=gm.membership.company,
+        user=gm,
+        department=gm.membership.department,
+        roles=gm.membership.role_names,
+        position="marketing_director",
     )
+    response = client.post("/company/settings/", settings)
     assert redirect_path(response) == reverse("company")
     company = Company.objects.get(slug="maple")
     assert (company.size, company.review_days, company.revision_days) == ("large", 4, 6)

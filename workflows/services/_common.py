@@ -111,7 +111,13 @@ def freeze_revision(plan: Plan, actor: Any) -> PlanRevision:
 
 
 def record_decision(
-    plan: Plan, task: ApprovalTask, actor: Any, outcome: str, comment: str
+    plan: Plan,
+    task: ApprovalTask,
+    actor: Any,
+    outcome: str,
+    comment: str,
+    *,
+    reclassify: bool = False,
 ) -> Decision:
     department = Department.objects.filter(pk=task.data.get("department_id")).first()
     return Decision.objects.create(
@@ -124,6 +130,7 @@ def record_decision(
         actor=actor,
         outcome=outcome,
         comment=comment,
+        reclassify=reclassify,
         created_at=now(),
     )
 

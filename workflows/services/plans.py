@@ -19,6 +19,7 @@ from .. import rules
 from ..flows import PlanApprovalFlow
 from ..models import ApprovalTask, PlanProcess
 from ._common import clean_comment, freeze_revision, lock_plan, locked, set_status, sync_status
+from .strategy import relead
 
 
 @transaction.atomic
@@ -49,6 +50,8 @@ def _first_submit(actor: Any, plan: Plan) -> Plan:
         focus=plan.focus,
         author_id=plan.author_id,
         sales_department_ids=region_ids or None,
+        core_task_reason=plan.core_task_reason,
+        kind=plan.kind,
     )
     revision = freeze_revision(plan, actor)
     plan.route = route.as_dict()
@@ -84,6 +87,7 @@ def _resubmit(actor: Any, plan: Plan, process: PlanProcess) -> Plan:
     if task is None:
         raise Conflict("There is no open request for changes on this plan.")
     previous = plan.revisions.get(number=plan.revision_count)
+    releaded = relead(plan)
     revision = freeze_revision(plan, actor)
     plan.save()
     changes = revision_diff(previous, revision)
@@ -108,6 +112,7 @@ def _resubmit(actor: Any, plan: Plan, process: PlanProcess) -> Plan:
         data={
             "content_sha256": revision.content_sha256,
             "changed": [change.field for change in changes],
+            **({"relead": releaded} if releaded else {}),
         },
     )
     return plan

@@ -26,8 +26,10 @@ from ._common import (
     sync_status,
 )
 from .execution import close_superseded, executors_open, take_up_record
+from .strategy import check_decision, check_four_eyes, forecast_record
 
 DECISION_ACTIONS = {
+    (Step.FORECAST, Outcome.FORECAST): Action.FORECAST,
     (Step.REVIEW, Outcome.APPROVE): Action.APPROVE,
     (Step.REVIEW, Outcome.RAISE_CONCERNS): Action.RAISE_CONCERNS,
     (Step.SIGN_OFF, Outcome.APPROVE): Action.SIGN_OFF,
@@ -118,8 +120,18 @@ def _validate_decision(task: ApprovalTask, plan: Plan, outcome: str, comment: st
 
 
 @transaction.atomic
-def task_decide(*, actor: Any, task_id: Any, outcome: str, comment: str = "") -> ApprovalTask:
-    """Decide a review or sign-off task, or take a signed-off plan up for a sales department."""
+def task_decide(
+    *,
+    actor: Any,
+    task_id: Any,
+    outcome: str,
+    comment: str = "",
+    amount: Any = None,
+    reclassify: bool = False,
+) -> ApprovalTask:
+    """Decide a review or sign-off task, give a sales target's forecast (``amount``), or take
+    a signed-off plan up for a sales department. ``reclassify`` (with a request for changes)
+    reopens the plan's focus and core task for its resubmission."""
     task, plan = _open_task(actor, task_id)
     with locked(task.process_id):
         task = _refetch(task.pk)
@@ -130,16 +142,20 @@ def task_decide(*, actor: Any, task_id: Any, outcome: str, comment: str = "") ->
             raise Conflict("A request for changes is answered by resubmitting the plan.")
         if plan.author_id == actor.pk:
             raise Forbidden("Nobody reviews or signs off a plan they wrote.")
+        check_four_eyes(actor, plan, step)
         if not rules.may_act(actor, task):
             raise Forbidden("You may not decide on this task.")
         if task.owner_id not in (None, actor.pk) and not rules.claim_is_stale(task):
             raise Conflict(f"{task.owner.username} has claimed this task.")
         comment = _validate_decision(task, plan, outcome, comment)
+        amount = check_decision(plan, step, outcome, comment, amount, reclassify)
 
         claimed_now = task.owner_id != actor.pk
         took_over = _take(task, actor) if claimed_now else {}
         activation = task.flow_task.activation_class(task)
-        decision = record_decision(plan, task, actor, outcome, comment)
+        decision = record_decision(plan, task, actor, outcome, comment, reclassify=reclassify)
+        if amount is not None:
+            forecast_record(plan, task, decision, amount)
         task.data["outcome"] = outcome
         task.save()
         siblings = list(
@@ -166,6 +182,8 @@ def task_decide(*, actor: Any, task_id: Any, outcome: str, comment: str = "") ->
                 "department": decision.department_name,
                 "content_sha256": decision.revision.content_sha256,
                 "claimed_with_decision": claimed_now,
+                **({"amount": str(amount)} if amount is not None else {}),
+                **({"reclassify": True} if reclassify else {}),
                 **took_over,
             },
         )

@@ -8,7 +8,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.org.policy import Lead, Outcome, Route, Step, lead_for
+from apps.org.policy import Lead, Outcome, Step, plan_lead
 from apps.plans.kinds import KIND_CHOICES
 from apps.plans.models import (
     CoreTask,
@@ -18,9 +18,16 @@ from apps.plans.models import (
     Horizon,
     Plan,
     PlanRevision,
+    Scope,
     Status,
 )
 from apps.plans.selectors import decision_list, execution_summary, revision_list
+from apps.plans.strategy import (
+    forecast_gap_pct,
+    forecasts_of,
+    long_term_tactic,
+    sign_off_needs_comment,
+)
 from workflows.selectors import current_steps
 
 MAX_ID = 2**63 - 1  # a database bigint; larger numbers are invalid input, not a crash
@@ -70,12 +77,9 @@ class UserRefSerializer(serializers.Serializer):
     name = serializers.CharField(source="get_full_name")
 
 
-def plan_lead(plan: Plan) -> Lead:
+def _lead(plan: Plan) -> Lead:
     """The route frozen at submission, or for a draft the lead it would get today."""
-    if plan.route:
-        route = Route.from_dict(plan.route)
-        return Lead(route.lead, route.sales_review, route.lead_reason, route.focus_conflict)
-    return lead_for(core_task=plan.core_task, focus=plan.focus)
+    return plan_lead(plan)
 
 
 class PlanRefSerializer(serializers.Serializer):
@@ -92,6 +96,7 @@ class PlanSerializer(serializers.ModelSerializer):
     author = UserRefSerializer()
     lead_department = serializers.SerializerMethodField()
     sales_review = serializers.SerializerMethodField()
+    off_strategy = serializers.SerializerMethodField()
     follows = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="The plan this one follows up, if any."
     )
@@ -104,8 +109,11 @@ class PlanSerializer(serializers.ModelSerializer):
             "kind",
             "focus",
             "core_task",
+            "core_task_reason",
+            "off_strategy",
             "directive",
             "horizon",
+            "scope",
             "status",
             "author",
             "lead_department",
@@ -121,11 +129,17 @@ class PlanSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["marketing", "sales"]))
     def get_lead_department(self, plan: Plan) -> str:
-        return plan_lead(plan).department
+        return _lead(plan).department
 
     @extend_schema_field(serializers.ChoiceField(choices=["binding", "consultative"]))
     def get_sales_review(self, plan: Plan) -> str:
-        return plan_lead(plan).sales_review
+        return _lead(plan).sales_review
+
+    @extend_schema_field(
+        serializers.BooleanField(help_text="Names a core task other than the company's.")
+    )
+    def get_off_strategy(self, plan: Plan) -> bool:
+        return _lead(plan).off_strategy
 
 
 class CurrentStepSerializer(serializers.Serializer):
@@ -199,6 +213,14 @@ class ExecutionSerializer(serializers.Serializer):
     actual_sales = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
 
 
+class ForecastSerializer(serializers.Serializer):
+    department = serializers.CharField(source="department_name")
+    amount = serializers.DecimalField(max_digits=17, decimal_places=2)
+    rationale = serializers.CharField()
+    by = UserRefSerializer(source="author")
+    at = serializers.DateTimeField(source="created_at")
+
+
 class PlanDetailSerializer(PlanSerializer):
     """One plan: everything in the list, its content, who acts next, its revisions."""
 
@@ -209,10 +231,18 @@ class PlanDetailSerializer(PlanSerializer):
     revisions = serializers.SerializerMethodField()
     decisions = serializers.SerializerMethodField()
     execution = serializers.SerializerMethodField()
+    forecasts = serializers.SerializerMethodField()
+    forecast_gap_pct = serializers.SerializerMethodField()
+    long_term_tactic = serializers.SerializerMethodField()
+    sign_off_needs_comment = serializers.SerializerMethodField()
 
     class Meta(PlanSerializer.Meta):
         fields = [
             *PlanSerializer.Meta.fields,
+            "forecasts",
+            "forecast_gap_pct",
+            "long_term_tactic",
+            "sign_off_needs_comment",
             "lead_reason",
             "content",
             "regions",
@@ -227,8 +257,40 @@ class PlanDetailSerializer(PlanSerializer):
     def get_execution(self, plan: Plan) -> dict:
         return ExecutionSerializer(execution_summary(plan=plan)).data
 
+    @extend_schema_field(ForecastSerializer(many=True))
+    def get_forecasts(self, plan: Plan) -> list[dict]:
+        return ForecastSerializer(forecasts_of(plan), many=True).data
+
+    @extend_schema_field(
+        serializers.DecimalField(
+            max_digits=20,
+            decimal_places=1,
+            allow_null=True,
+            help_text="(target - the sales forecasts' total) / that total x 100; "
+            "null until every forecast is in.",
+        )
+    )
+    def get_forecast_gap_pct(self, plan: Plan) -> str | None:
+        gap = forecast_gap_pct(plan)
+        return None if gap is None else str(gap)
+
+    @extend_schema_field(
+        serializers.BooleanField(help_text="A promotion (a tactic) planned as long-term strategy.")
+    )
+    def get_long_term_tactic(self, plan: Plan) -> bool:
+        return long_term_tactic(plan)
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.CharField(),
+            help_text="Why approving at sign-off needs a comment (empty: it does not).",
+        )
+    )
+    def get_sign_off_needs_comment(self, plan: Plan) -> list[str]:
+        return sign_off_needs_comment(plan)
+
     def get_lead_reason(self, plan: Plan) -> str:
-        return plan_lead(plan).reason
+        return _lead(plan).reason
 
     @extend_schema_field(CurrentStepSerializer(many=True))
     def get_current_steps(self, plan: Plan) -> list[dict]:
@@ -259,10 +321,30 @@ class PlanWriteSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=KIND_CHOICES)
     title = StrictCharField(min_length=1, max_length=200)
-    focus = serializers.ChoiceField(choices=Focus.choices)
-    core_task = serializers.ChoiceField(choices=CoreTask.choices)
-    directive = serializers.ChoiceField(choices=Directive.choices)
+    focus = serializers.ChoiceField(
+        choices=Focus.choices, required=False, help_text="Default: the company's focus."
+    )
+    core_task = serializers.ChoiceField(
+        choices=CoreTask.choices, required=False, help_text="Default: the company's core task."
+    )
+    core_task_reason = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Required when the core task differs from the company's.",
+    )
+    directive = serializers.ChoiceField(
+        choices=Directive.choices,
+        required=False,
+        help_text="Default: mandatory for a national promotion, guiding otherwise.",
+    )
     horizon = serializers.ChoiceField(choices=Horizon.choices)
+    scope = serializers.ChoiceField(
+        choices=Scope.choices,
+        required=False,
+        allow_null=True,
+        help_text="Promotional plans: national or regional.",
+    )
     content = serializers.DictField(
         child=serializers.CharField(allow_blank=True),
         required=False,

@@ -79,7 +79,19 @@ class DecideSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
         max_length=5000,
-        help_text="Required to raise concerns, request changes, reject, adapt or decline.",
+        help_text="Required to raise concerns, request changes, reject, adapt or decline, "
+        "and as the rationale of a forecast.",
+    )
+    amount = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=40,
+        help_text="A forecast's amount (a sales department's own forecast); only then.",
+    )
+    reclassify = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="With request_changes: reopen the plan's focus and core task for the author.",
     )
 
 

@@ -15,11 +15,12 @@ from django import template
 from django.utils import formats, timezone
 
 from apps.audit.models import Action
+from apps.org.models import Position
 from apps.plans.history import STEP_LABELS
 from apps.plans.kinds import DATE as DATE_TYPE
 from apps.plans.kinds import KIND_CHOICES, KINDS
 from apps.plans.kinds import MONEY as MONEY_TYPE
-from apps.plans.models import CoreTask, Directive, FeedbackKind, Focus, Horizon, Status
+from apps.plans.models import CoreTask, Directive, FeedbackKind, Focus, Horizon, Scope, Status
 
 register = template.Library()
 
@@ -33,6 +34,8 @@ LABELS: dict[str, str] = {
     **dict(CoreTask.choices),
     **dict(Directive.choices),
     **dict(Horizon.choices),
+    **dict(Scope.choices),
+    **dict(Position.choices),
     **dict(Status.choices),
     **dict(FeedbackKind.choices),
     **STEP_LABELS,

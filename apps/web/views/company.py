@@ -13,8 +13,17 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError
 from apps.org import selectors, services
+from apps.org.models import Size
+from apps.org.policy import vacancies
+from apps.org.strategy import company_strategy_update, strategy_history, strategy_of
 
-from ..company_forms import CompanySettingsForm, DepartmentForm, MemberForm, NewMemberForm
+from ..company_forms import (
+    CompanySettingsForm,
+    DepartmentForm,
+    MemberForm,
+    NewMemberForm,
+    StrategyForm,
+)
 from ..errors import act
 
 
@@ -32,8 +41,29 @@ def company_home(request):
             "company": company,
             "members": selectors.member_list(company=company),
             "departments": selectors.department_list(company=company),
+            "strategy_changes": strategy_history(company=company)[:10],
+            "size_needs": {
+                Size(size).label: vacancies(company, size)
+                for size in Size.values
+                if size != company.size
+            },
         },
     )
+
+
+@login_required
+def company_strategy(request):
+    company = _company(request)
+    form = StrategyForm(request.POST or None, initial=strategy_of(company))
+    if request.method == "POST" and form.is_valid():
+        try:
+            company_strategy_update(actor=request.user, company=company, **form.cleaned_data)
+        except DomainError as error:
+            form.show_error(error)
+        else:
+            messages.success(request, "The company's strategy is saved.")
+            return redirect("company")
+    return render(request, "org/form.html", {"form": form, "title": "Strategy"})
 
 
 @login_required
@@ -80,6 +110,7 @@ def member_add(request):
                 department=data["department"],
                 roles=set(data["roles"]),
                 title=data["title"],
+                position=data.get("position", ""),
             )
         except DomainError as error:
             form.show_error(error)
@@ -97,6 +128,7 @@ def member_edit(request, membership_id):
         "department": membership.department,
         "roles": sorted(membership.role_names),
         "title": membership.title,
+        "position": membership.position,
     }
     form = MemberForm(request.POST or None, company=company, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -109,6 +141,7 @@ def member_edit(request, membership_id):
                 department=data["department"],
                 roles=set(data["roles"]),
                 title=data["title"],
+                position=data.get("position", ""),
             )
         except DomainError as error:
             form.show_error(error)

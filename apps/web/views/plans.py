@@ -35,6 +35,7 @@ from apps.plans.selectors import (
     revision_get,
     revision_list,
 )
+from apps.plans.strategy import strategy_summary
 from workflows import rules
 from workflows import services as approvals
 from workflows.selectors import (
@@ -128,7 +129,12 @@ def plan_create(request):
     kind = request.POST.get("kind") or request.GET.get("kind")
     if kind not in KINDS:
         return render(request, "plans/choose_kind.html", {"kinds": KINDS.items()})
-    form = PlanForm(request.POST or None, kind=kind, company=company)
+    form = PlanForm(
+        request.POST or None,
+        kind=kind,
+        company=company,
+        initial={"focus": company.focus, "core_task": company.core_task},  # the company's strategy
+    )
     if request.method == "POST" and form.is_valid():
         plan = _save_plan(request, form)
         if plan is not None:
@@ -208,6 +214,7 @@ def plan_detail(request, plan_id):
             "changes": revision_diff(previous, latest) if previous else [],
             "previous": previous,
             "steps": steps,
+            "strategy": strategy_summary(plan),
             "decisions": decision_list(plan=plan),
             "events": event_list_for_plan(plan_id=plan.pk),
             "is_author": plan.author_id == request.user.pk,

@@ -17,6 +17,7 @@ from apps.core.errors import DomainError, NotFound
 from apps.org.policy import Route, Step
 from apps.org.selectors import company_for
 from apps.plans.selectors import content_rows, decision_list, revision_diff, revision_list
+from apps.plans.strategy import strategy_summary
 from workflows import rules
 from workflows import services as approvals
 from workflows.selectors import task_access, task_done, task_inbox, task_queue
@@ -43,7 +44,8 @@ def task_detail(request, task_id):
     if task.flow_task.step == Step.REVISE and task.owner_id == request.user.pk:
         return redirect("plan-edit", plan_id=plan.pk)
     route = Route.from_dict(plan.route)
-    form = DecisionForm(request.POST or None, outcomes=rules.task_outcomes(task))
+    outcomes = rules.task_outcomes(task)
+    form = DecisionForm(request.POST or None, outcomes=outcomes)
     if request.method == "POST" and form.is_valid():
         try:
             approvals.task_decide(
@@ -51,6 +53,8 @@ def task_detail(request, task_id):
                 task_id=task.pk,
                 outcome=form.cleaned_data["outcome"],
                 comment=form.cleaned_data["comment"],
+                amount=form.cleaned_data["amount"] or None,
+                reclassify=form.cleaned_data["reclassify"],
             )
         except NotFound:
             raise
@@ -83,6 +87,8 @@ def task_detail(request, task_id):
             "previous": previous,
             "changes": revision_diff(previous, latest) if previous else [],
             "decisions": decision_list(plan=plan),
+            "outcomes": outcomes,
+            "strategy": strategy_summary(plan),
             "may_act": rules.may_act(request.user, task),
             "is_open": rules.is_open(task),
             "decided": decided,

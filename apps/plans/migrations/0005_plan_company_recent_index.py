@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("org", "0002_execution"),
-        ("plans", "0003_execution"),
+        ("plans", "0004_strategy_forecasts_scope"),
     ]
 
     operations = [
