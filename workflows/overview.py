@@ -5,9 +5,8 @@ rules (``rules.open_q``, ``rules.overdue_q``), so the overview cannot disagree w
 plan list, the queue or the inbox. Each selector returns plain rows (label, numbers) that
 a chart and its table of numbers both draw from.
 
-Forecast gaps (a sales target against the sales department's own forecast) are not here
-yet: the forecast lands with the strategy work, and a selector with nothing to read would
-only pretend.
+Forecast gaps compute each sales target's gap with ``apps.plans.strategy.gap_pct``, the
+formula the plan's API and pages use, over the forecasts of every target read in one query.
 """
 
 from __future__ import annotations
@@ -24,9 +23,25 @@ from viewflow.workflow.status import STATUS
 from apps.core.timeutils import now
 from apps.org.policy import Outcome, Route, Step
 from apps.plans.kinds import KIND_CHOICES
-from apps.plans.models import Decision, ExecutingDepartment, Feedback, FeedbackKind, Horizon, Plan
+from apps.plans.models import (
+    Decision,
+    ExecutingDepartment,
+    Feedback,
+    FeedbackKind,
+    Horizon,
+    Plan,
+    SalesForecast,
+)
 from apps.plans.models import Status as PlanStatus
 from apps.plans.selectors import plan_list_for
+from apps.plans.strategy import (
+    SALES_TARGET,
+    above_tolerance,
+    complete_total,
+    expected_forecasts,
+    gap_pct,
+    target_of,
+)
 
 from . import rules
 from .models import ApprovalTask
@@ -180,6 +195,63 @@ def feedback_by_kind(*, user: Any) -> list[Bar]:
     return [Bar(label, counts.get(value, 0)) for value, label in FeedbackKind.choices]
 
 
+ABOVE_TOLERANCE = "above tolerance"
+
+
+def forecast_gaps(*, user: Any) -> dict[str, Any]:
+    """The sales targets whose forecasts are all in, each with its gap in percent (target
+    against the sales departments' total) and whether it is above the company's tolerance;
+    and how many targets still wait for a forecast (an open forecast task)."""
+    targets = list(
+        _submitted(user)
+        .filter(kind=SALES_TARGET)
+        .select_related("company")
+        .order_by("-submitted_at", "-id")
+    )
+    amounts: dict[int, list] = defaultdict(list)
+    for plan_id, amount in SalesForecast.objects.filter(
+        plan__in=[plan.pk for plan in targets]
+    ).values_list("plan_id", "amount"):
+        amounts[plan_id].append(amount)
+    rows = []
+    for plan in targets:
+        total = complete_total(amounts[plan.pk], expected_forecasts(plan))
+        gap = gap_pct(target_of(plan), total)
+        if gap is None:
+            continue
+        tolerance = plan.company.forecast_tolerance_pct
+        rows.append(
+            {
+                "plan": plan,
+                "target": target_of(plan),
+                "total": total,
+                "gap": gap,
+                "tolerance": tolerance,
+                "above": above_tolerance(gap, tolerance),
+            }
+        )
+    waiting = (
+        ApprovalTask.objects.filter(
+            rules.open_q(),
+            flow_task_type="HUMAN",
+            flow_task__endswith=f".{Step.FORECAST}",
+            process__planprocess__plan__in=_submitted(user).values("pk"),
+        )
+        .order_by()
+        .values("process__planprocess__plan")
+        .distinct()
+        .count()
+    )
+    return {
+        "rows": rows,
+        "bars": [
+            Bar(row["plan"].title, float(row["gap"]), ABOVE_TOLERANCE if row["above"] else "")
+            for row in rows
+        ],
+        "waiting": waiting,
+    }
+
+
 def company_overview(*, user: Any) -> dict[str, Any]:
     return {
         "by_status": plans_by_status(user=user),
@@ -190,4 +262,5 @@ def company_overview(*, user: Any) -> dict[str, Any]:
         "horizon": horizon_balance(user=user),
         "take_up": take_up(user=user),
         "feedback": feedback_by_kind(user=user),
+        "gaps": forecast_gaps(user=user),
     }

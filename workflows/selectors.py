@@ -107,7 +107,7 @@ class CurrentStep:
 def _step_of(task: ApprovalTask, plan: Plan, moment: datetime) -> CurrentStep:
     step = task.flow_task.step
     department = task.data.get("department_name", "")
-    if step in (Step.REVIEW, Step.TAKE_UP):
+    if step in (Step.FORECAST, Step.REVIEW, Step.TAKE_UP):  # the department's reviewers
         candidates = f"reviewers of {department}"
     elif step == Step.SIGN_OFF:
         candidates = f"signers of {plan.company.name}"
@@ -156,7 +156,7 @@ def plans_next_steps(plans: Iterable[Plan]) -> list[Plan]:
     return plans
 
 
-NEXT_STEPS = (Step.REVIEW, Step.SIGN_OFF, Step.REVISE, Step.TAKE_UP)
+NEXT_STEPS = (Step.FORECAST, Step.REVIEW, Step.SIGN_OFF, Step.REVISE, Step.TAKE_UP)
 
 
 def _open_tasks_of_plan() -> QuerySet[ApprovalTask]:

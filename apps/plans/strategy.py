@@ -41,28 +41,42 @@ def target_of(plan: Plan) -> Decimal | None:
         return None
 
 
+def complete_total(amounts: list[Decimal], expected: int) -> Decimal | None:
+    """The total of the forecasts given, once every expected one is in."""
+    if not expected or len(amounts) < expected:
+        return None
+    return sum(amounts, Decimal(0))
+
+
 def forecast_total(plan: Plan) -> Decimal | None:
     """The total of the sales departments' forecasts, once every one is in."""
-    forecasts = forecasts_of(plan)
-    expected = expected_forecasts(plan)
-    if not expected or len(forecasts) < expected:
-        return None
-    return sum((forecast.amount for forecast in forecasts), Decimal(0))
+    amounts = [forecast.amount for forecast in forecasts_of(plan)]
+    return complete_total(amounts, expected_forecasts(plan))
 
 
-def forecast_gap_pct(plan: Plan) -> Decimal | None:
-    """(target − forecasts' total) ÷ total × 100, one decimal; None until every forecast is in."""
-    total = forecast_total(plan)
-    target = target_of(plan)
+def gap_pct(target: Decimal | None, total: Decimal | None) -> Decimal | None:
+    """(target − forecasts' total) ÷ total × 100, one decimal; None without both figures.
+
+    The one formula of the gap: the plan's API, its pages, the sign-off rule and the
+    company overview (which reads many plans' forecasts at once) all call it.
+    """
     if total is None or target is None or total <= 0:
         return None
     gap = (target - total) / total * 100
     return gap.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def forecast_gap_pct(plan: Plan) -> Decimal | None:
+    """The plan's gap (``gap_pct``); None until every forecast is in."""
+    return gap_pct(target_of(plan), forecast_total(plan))
+
+
+def above_tolerance(gap: Decimal | None, tolerance_pct: int) -> bool:
+    return gap is not None and gap > tolerance_pct
+
+
 def target_above_tolerance(plan: Plan) -> bool:
-    gap = forecast_gap_pct(plan)
-    return gap is not None and gap > plan.company.forecast_tolerance_pct
+    return above_tolerance(forecast_gap_pct(plan), plan.company.forecast_tolerance_pct)
 
 
 def long_term_tactic(plan: Plan) -> bool:

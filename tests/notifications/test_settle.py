@@ -90,3 +90,20 @@ def test_a_finished_task_shows_the_revision_it_was_decided_on(user, client):
     assert "chose <strong>Request changes</strong> on revision 1" in page
     assert "as it was decided on (revision 1)" in page
     assert "Every region and the outlets" not in page
+
+
+def test_cancelling_a_plan_settles_the_notices_that_asked_someone_to_act(user, committed):
+    planner = user("maple.planner")
+    with committed():
+        waiting = submitted(planner, title=TITLE)
+        sent_back = submitted(planner, title=TITLE)
+    with committed():
+        decide(sent_back, user("maple.sales"), "request_changes", "Add the outlets.")
+    assert _unread("maple.sales") == ["task_queued"]  # the first plan's review waits
+    assert _unread("maple.planner") == ["plan_decided"]  # the second was sent back
+    with committed():
+        approvals.plan_cancel(actor=planner, plan_id=waiting.pk, comment="Season moved.")
+        approvals.plan_cancel(actor=planner, plan_id=sent_back.pk)
+    waiting.refresh_from_db()
+    assert waiting.status == "cancelled"
+    assert _unread("maple.sales") == [] and _unread("maple.planner") == []

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.test import override_settings
 
 from apps.core.timeutils import now
-from tests.factories import decide, draft, open_task, submitted
+from tests.factories import decide, draft, forecast, open_task, submitted
 from workflows.models import TaskDeadline
 
 
@@ -132,3 +132,80 @@ def test_with_debug_on_a_hidden_page_is_the_products_404(user, login):
         assert response.status_code == 404
         body = response.content.decode()
         assert "<h1>Not found</h1>" in body and "URLconf" not in body
+
+
+TARGET = {
+    "period": "2027 H1",
+    "target": "125000",
+    "market_forecast": "130000",
+    "execution_monitoring": "Monthly sell-out reports",
+}
+
+
+def _target(author, title: str, target: str = "125000"):
+    return submitted(author, kind="sales_target", title=title, content={**TARGET, "target": target})
+
+
+def test_overview_draws_forecast_gaps_marks_those_above_tolerance_and_counts_the_waiting(
+    user, login
+):
+    planner, sales = user("maple.planner"), user("maple.sales")
+    forecast(_target(planner, "Stretch target"), sales, "100000")  # 25.0% above
+    forecast(_target(planner, "Careful target"), sales, "120000")  # 4.2% above
+    forecast(_target(planner, "Modest target", "90000"), sales, "100000")  # 10.0% below
+    _target(planner, "Target waiting")
+    _target(planner, "Target also waiting")
+    submitted(planner, title="Not a target")
+    html = _page(login("maple.auditor"), "/overview/")
+    gaps = html[html.index('id="forecast-gaps"') :]
+    assert re.search(r'id="count-waiting-forecasts">\s*2<', gaps)
+    chart = gaps[gaps.index('id="chart-forecast-gaps"') : gaps.index("</figure>")]
+    assert 'data-label="Stretch target" data-value="25.0" data-note="above tolerance"' in chart
+    assert 'data-label="Careful target" data-value="4.2">' in chart
+    assert 'data-label="Modest target" data-value="-10.0">' in chart
+    assert "25.0% · above tolerance" in chart  # in words beside the bar, not colour alone
+    assert "Target waiting" not in gaps and "Not a target" not in gaps
+    table = _text(gaps[gaps.index("</figure>") :])
+    assert "Stretch target" in table and "125,000 100,000 25.0% above tolerance (10%)" in table
+    assert "Careful target" in table and "125,000 120,000 4.2% within 10%" in table
+    assert "sales_target" not in _text(html) and "in_review" not in _text(html)
+
+
+def test_overview_gaps_follow_the_api_figure(user, login):
+    plan = forecast(_target(user("maple.planner"), "Same figure"), user("maple.sales"), "110000")
+    client = login("maple.gm")
+    api = client.get(f"/api/plans/{plan.pk}/").json()["forecast_gap_pct"]
+    assert api == "13.6"
+    html = _page(client, "/overview/")
+    assert f'data-label="Same figure" data-value="{api}" data-note="above tolerance"' in html
+
+
+def test_reviewer_sees_forecast_tasks_waiting_with_their_step_label(user, login):
+    _target(user("maple.planner"), "Forecast me")
+    html = _page(login("maple.sales"), "/")
+    assert re.search(r'id="count-queue">\s*1<', html)
+    queue = _text(html[html.index('id="queue"') :])
+    assert "Forecast me" in queue and "Sales forecast Sales" in queue
+    listed = _text(_page(login("maple.sales"), "/tasks/?scope=queue"))
+    assert "Forecast me" in listed and "Sales forecast" in listed
+
+
+def test_planner_sees_a_target_waiting_for_forecasts_and_who_gives_them(user, login):
+    _target(user("north.planner"), "Regional target")
+    page = _text(_page(login("north.planner"), "/"))
+    flight = page[page.index("Your plans in flight") :]
+    assert "Regional target" in flight
+    assert "Sales forecast (Eastern Sales): reviewers of Eastern Sales" in flight
+    assert "Sales forecast (Western Sales): reviewers of Western Sales" in flight
+    client = login("north.planner")
+    submitted(user("north.planner"), title="Promotion in review")
+    waiting = _text(_page(client, "/plans/?waiting=forecast"))
+    assert "Regional target" in waiting and "Promotion in review" not in waiting
+
+
+def test_a_targets_figures_read_as_money_on_its_page(user, login):
+    plan = _target(user("north.planner"), "Money target")
+    plan = forecast(plan, user("north.sales.east"), "60000", department="Eastern Sales")
+    page = _text(_page(login("north.planner"), f"/plans/{plan.pk}/"))
+    assert "Sales target 125,000" in page and "Forecast of Eastern Sales 60,000" in page
+    assert "waiting for forecasts: 1 of 2 in" in page

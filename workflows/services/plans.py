@@ -133,13 +133,17 @@ def plan_cancel(*, actor: Any, plan_id: Any, comment: str = "") -> Plan:
         if plan.is_final:
             raise Conflict(f"The plan is already {plan.get_status_display().lower()}.")
         PlanApprovalFlow.instance.cancel(process)
-        return _cancel(actor, plan, comment)
+        return _cancel(actor, plan, comment, process)
 
 
-def _cancel(actor: Any, plan: Plan, comment: str) -> Plan:
+def _cancel(actor: Any, plan: Plan, comment: str, process: PlanProcess | None = None) -> Plan:
     if plan.is_final:
         raise Conflict(f"The plan is already {plan.get_status_display().lower()}.")
-    before = set_status(plan, Status.CANCELLED)
+    if process is None:  # a draft: no task ever asked anyone to act
+        before = set_status(plan, Status.CANCELLED)
+    else:
+        # the cancelled process derives the status, and its closed tasks' notices settle
+        before, _ = sync_status(plan, process)
     event_record(
         company_id=plan.company_id,
         plan_id=plan.pk,

@@ -124,27 +124,35 @@ def plan_rows(source: Any) -> list[tuple[str, str]]:
 
 @register.inclusion_tag("web/_bar_chart.html")
 def bar_chart(bars: list[Any], title: str, unit: str = "", chart_id: str = "") -> dict[str, Any]:
-    """A horizontal bar chart (SVG) of ``bars`` (``label``, ``value``), with its number table."""
+    """A horizontal bar chart (SVG) of ``bars`` (``label``, ``value``, ``note``), with its
+    number table. A negative value draws as long as its size and shows its sign in the
+    number; a bar's note (``above tolerance``) is written beside its number, not coloured."""
     bars = list(bars)
-    top = max((bar.value for bar in bars), default=0) or 1
+    top = max((abs(bar.value) for bar in bars), default=0) or 1
     row, label_width, bar_width = 30, 170, 210
-    rows = [
-        {
-            "label": bar.label,
-            "value": bar.value,
-            "y": i * row,
-            "width": round(bar_width * bar.value / top, 1),
-            "text_x": label_width + round(bar_width * bar.value / top, 1) + 6,
-            "pattern": i % 3,
-        }
-        for i, bar in enumerate(bars)
-    ]
+    notes = any(getattr(bar, "note", "") for bar in bars)
+    rows = []
+    for i, bar in enumerate(bars):
+        width = round(bar_width * abs(float(bar.value)) / float(top), 1)
+        rows.append(
+            {
+                "label": bar.label,
+                "value": bar.value,
+                "note": getattr(bar, "note", ""),
+                "y": i * row,
+                "width": width,
+                "text_x": label_width + width + 6,
+                # a chart with notes hatches its noted bars only; the note is the words
+                "pattern": (1 if getattr(bar, "note", "") else 0) if notes else i % 3,
+            }
+        )
     return {
         "rows": rows,
         "title": title,
         "unit": unit,
         "chart_id": chart_id,
+        "notes": notes,
         "height": max(len(rows), 1) * row + 4,
         "label_width": label_width,
-        "width": label_width + bar_width + 70,
+        "width": label_width + bar_width + (190 if notes else 70),
     }
