@@ -15,6 +15,7 @@ from apps.core.timeutils import now
 from apps.org.policy import Step, membership_of
 from apps.plans.models import ExecutingDepartment, Plan, Status
 from apps.plans.selectors import plan_list_for
+from apps.plans.strategy import SALES_TARGET
 
 from . import rules
 from .models import ApprovalTask, PlanProcess
@@ -291,4 +292,24 @@ def route_stages(*, plan: Plan) -> list[Stage]:
         review.state, review.note = "done", "changes requested" + review.note
     if plan.status in (Status.REJECTED, Status.CANCELLED):
         stages[ROUTE_ORDER.index(here)].note = f"{plan.get_status_display().lower()} here"
+    if plan.kind == SALES_TARGET:
+        _forecast_stage_insert(stages, review, human)
     return stages
+
+
+def _forecast_stage_insert(stages: list[Stage], review: Stage, human: list) -> None:
+    """A sales target asks each reviewing sales department for its forecast before the
+    review: while forecasts are awaited (or the plan ended there) that stage is where the plan
+    is, and the review is still ahead. A target submitted before the step existed has none."""
+    asked = any(flow_task.step == Step.FORECAST for flow_task, _ in human)
+    reviewed = any(flow_task.step == Step.REVIEW for flow_task, _ in human)
+    if reviewed and not asked:
+        return
+    forecast = Stage(Step.FORECAST, Step.LABELS[Step.FORECAST], "done" if reviewed else "")
+    if not reviewed and review.state in ("current", "ended"):
+        forecast.state, forecast.note = review.state, review.note
+        review.state = "skipped" if review.state == "ended" else ""
+        review.note = STATE_WORDS.get(review.state, "")
+    elif not reviewed:
+        forecast.state, forecast.note = review.state, review.note
+    stages.insert(stages.index(review), forecast)

@@ -116,6 +116,20 @@ def test_plan_page_draws_the_route_and_offers_claim_only_to_who_may(user, login)
     assert "Claim" not in _text(author)
 
 
+def test_a_sales_target_route_shows_the_forecast_before_the_review(user, login):
+    planner, sales = user("maple.planner"), user("maple.sales")
+    plan = _target(planner, "Route of a target")
+
+    def stage_of(key: str) -> str:
+        html = _page(login("maple.auditor"), f"/plans/{plan.pk}/")
+        route = html[html.index('id="route"') :]
+        return re.search(rf'class="([^"]*)" data-stage="{key}"', route).group(1)
+
+    assert (stage_of("forecast"), stage_of("review")) == ("current", "")
+    forecast(plan, sales, "100000")
+    assert (stage_of("forecast"), stage_of("review")) == ("done", "current")
+
+
 def test_labels_and_money_instead_of_codes(user, login):
     plan = submitted(user("maple.planner"), title="Money plan")
     page = _text(_page(login("maple.sales"), f"/plans/{plan.pk}/"))
