@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from apps.audit.models import Event
 from apps.org import services as org_services
 from apps.org.models import Company, Department, DepartmentKind, Position, Role, Size
+from apps.org.policy import SIZE_DEPARTMENTS
 from apps.plans import services as plan_services
 from apps.plans.models import Decision, Plan
 from workflows import services as approvals
@@ -274,20 +275,6 @@ class MemberFactory(factory.Factory):
         return get_user_model().objects.get(pk=person.pk)
 
 
-# The departments of each company size (DOMAIN.md, "Organisation by company size").
-DEPARTMENTS = {
-    Size.SMALL: [("Marketing & Sales", DepartmentKind.COMBINED, "")],
-    Size.MEDIUM: [
-        ("Marketing", DepartmentKind.MARKETING, ""),
-        ("Sales", DepartmentKind.SALES, ""),
-        ("Management", DepartmentKind.MANAGEMENT, ""),
-    ],
-    Size.LARGE: [
-        ("Marketing Centre", DepartmentKind.MARKETING, "Headquarters"),
-        ("Eastern Sales", DepartmentKind.SALES, "East"),
-        ("Western Sales", DepartmentKind.SALES, "West"),
-    ],
-}
 
 PLANNER, REVIEWER, SIGNER, ADMIN, AUDITOR = (
     Role.PLANNER,
@@ -339,7 +326,7 @@ def company_world(slug: str, size: str, name: str | None = None) -> Company:
     company = CompanyFactory(slug=slug, size=size, **({"name": name} if name else {}))
     departments = {
         dept: DepartmentFactory(company=company, name=dept, kind=kind, region=region)
-        for dept, kind, region in DEPARTMENTS[size]
+        for dept, kind, region in SIZE_DEPARTMENTS[size]
     }
     for suffix, dept, roles, title in PEOPLE[size]:
         MemberFactory(
