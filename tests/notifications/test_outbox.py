@@ -1,9 +1,11 @@
 """The outbox: written with the action, relayed after it, each notification and e-mail once."""
 
+import io
 import logging
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from apps.notifications.models import Notification
@@ -189,3 +191,14 @@ def test_two_relays_at_once_notify_and_email_once(user, mailoutbox):
     assert outbox.outbox_unrelayed_count() == 0
     assert told("task_queued") == ["maple.sales"]
     assert mailed(mailoutbox) == ["maple.sales@example.com"]
+
+
+def test_the_sweep_command_relays_what_waits(user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # the trigger was lost
+        submitted(user("maple.planner"), title=TITLE)
+    out = io.StringIO()
+
+    call_command("sweep_outbox", stdout=out)
+
+    assert out.getvalue().strip() == "Relayed: 1, pruned: 0."
+    assert told("task_queued") == ["maple.sales"]
