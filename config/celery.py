@@ -16,6 +16,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 SCAN_EVERY = 300.0  # seconds
+OUTBOX_SWEEP_EVERY = 60.0  # seconds: how late a notification whose trigger was lost arrives
 
 app.conf.beat_schedule = {
     "scan-deadlines": {
@@ -23,6 +24,11 @@ app.conf.beat_schedule = {
         "schedule": SCAN_EVERY,
         # A scan nobody ran in time is dropped: the next one sees the same deadlines.
         "options": {"expires": SCAN_EVERY * 0.9},
+    },
+    "sweep-outbox": {
+        "task": "workflows.tasks.sweep_outbox",
+        "schedule": OUTBOX_SWEEP_EVERY,
+        "options": {"expires": OUTBOX_SWEEP_EVERY * 0.9},
     },
     "scan-rhythm": {
         "task": "workflows.tasks.scan_rhythm",

@@ -10,6 +10,7 @@ it found missing (``lost``) or twice (``duplicated``), naming a few examples:
 - every decision that approved, rejected or sent back a plan told its author once;
 - every notification with an address was e-mailed exactly once (the mail relay's
   messages carry the notification's id), and none is still waiting;
+- every notification an action owed was relayed: no outbox row still waits;
 - every company's audit chain verifies.
 """
 
@@ -28,7 +29,7 @@ from apps.notifications.models import EmailStatus, Notification
 from apps.org.policy import Outcome
 from apps.plans.history import RevisionFingerprints
 from apps.plans.models import Decision, Plan
-from workflows.models import PlanProcess
+from workflows.models import OutboxEvent, PlanProcess
 from workflows.notifications import DECIDED_WORDS
 from workflows.services._common import derived_status
 from workflows.services.tasks import DECISION_ACTIONS
@@ -158,6 +159,16 @@ def emails_check(sent_ids: Iterable[int], companies: Companies = None) -> Findin
     return finding
 
 
+def outbox_check() -> Finding:
+    """Every outbox row was relayed (the outbox is not per company: all of it is checked)."""
+    finding = Finding()
+    waiting = OutboxEvent.objects.filter(relayed_at__isnull=True).order_by("pk")
+    finding.lost = waiting.count()
+    for event in waiting[:EXAMPLES]:
+        finding.note(f"outbox row {event.pk} ({event.kind} {event.args}) never relayed")
+    return finding
+
+
 def chain_check(companies: Companies = None) -> dict[str, Any]:
     report = chain_verify(company_ids=companies, fingerprint_check=RevisionFingerprints())
     return {
@@ -174,6 +185,7 @@ def after_checks(sent_ids: Iterable[int], companies: Companies = None) -> dict[s
         "plans": plans_check(companies),
         "notifications": notifications_check(companies),
         "emails": emails_check(sent_ids, companies),
+        "outbox": outbox_check(),
     }
     return {
         "lost": sum(f.lost for f in findings.values()),

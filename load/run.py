@@ -220,11 +220,13 @@ def mail_ids() -> Iterator[int]:
 
 
 def settle() -> float:
-    """Wait until the broker's queue is empty and no e-mail is pending; return the seconds."""
+    """Wait until the broker's queue is empty, every outbox row is relayed and no e-mail is
+    pending; return the seconds."""
     import redis
     from django.conf import settings
 
     from apps.notifications.models import EmailStatus, Notification
+    from workflows.outbox import outbox_unrelayed_count
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     started = time.monotonic()
@@ -233,6 +235,7 @@ def settle() -> float:
         busy = (
             broker.llen("celery")
             + broker.hlen("unacked")
+            + outbox_unrelayed_count()
             + Notification.objects.filter(email_status=EmailStatus.PENDING).count()
         )
         if busy:

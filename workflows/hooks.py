@@ -1,8 +1,10 @@
-"""What the engine queues when an approval moves: deadlines and notifications after commit.
+"""What the engine records when an approval moves: deadlines, and notifications owed.
 
 These run inside the transaction of the action (a node opening a task, a
-service releasing or deciding one) and only queue a Celery task for after the
-commit, so a rolled-back action tells nobody.
+service releasing or deciding one). Each notification is one row in the
+outbox (``workflows.outbox``), written in that transaction, so a rolled-back
+action tells nobody and a committed one is told even if the broker is down;
+the relay is triggered after the commit and the beat sweep catches the rest.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.db import transaction
 from apps.core.timeutils import add_working_days
 from apps.org.policy import Route, Step, deadlines_of
 
-from . import tasks
+from . import outbox, tasks
 from .models import TaskDeadline
 from .notifications import DECIDED_WORDS
 
@@ -33,40 +35,44 @@ def task_opened(task: Any) -> None:
         task=task, company_id=plan.company_id, due_at=add_working_days(task.created, days)
     )
     if step != Step.REVISE:
-        _after_commit(tasks.notify_task_queued, task.pk, f"queued:{task.pk}")
+        _owe(outbox.TASK_QUEUED, task_id=task.pk, key=f"queued:{task.pk}")
 
 
 def task_released(task: Any) -> None:
-    """Back in the queue: a fresh key per release, fixed before the message is sent."""
+    """Back in the queue: a fresh key per release, fixed in the outbox row."""
     key = f"released:{task.pk}:{uuid.uuid4().hex[:12]}"
-    _after_commit(tasks.notify_task_queued, task.pk, key)
+    _owe(outbox.TASK_QUEUED, task_id=task.pk, key=key)
 
 
 def plan_decided(*, decision: Any, status: str) -> None:
     """Tell the author when a decision approved, rejected or sent back the plan."""
     if status in DECIDED_WORDS:
-        _after_commit(tasks.notify_plan_decided, decision.pk, status)
+        _owe(outbox.PLAN_DECIDED, decision_id=decision.pk, status=str(status))
 
 
 def review_closed(task: Any, decision: Any) -> None:
     """A region's review closed by another's decision: its reviewers hear it closed, and why."""
-    _after_commit(tasks.notify_review_closed, task.pk, decision.pk)
+    _owe(outbox.REVIEW_CLOSED, task_id=task.pk, decision_id=decision.pk)
 
 
-def _after_commit(task: Any, *args: Any) -> None:
-    def enqueue() -> None:
-        task.delay(*args)
+def _owe(kind: str, **args: Any) -> None:
+    """One outbox row now, in the action's transaction; its relay queued after the commit."""
+    event = outbox.outbox_write(kind=kind, **args)
 
-    enqueue.__qualname__ = f"{task.name}.delay"  # for Django's log line should it fail
-    # robust: the action has committed; a broker hiccup is logged, not shown as a failed action.
-    transaction.on_commit(enqueue, robust=True)
+    def trigger() -> None:
+        tasks.relay_outbox.delay(event.pk)
+
+    trigger.__qualname__ = "relay_outbox.delay"  # for Django's log line should it fail
+    # robust: the action has committed and its row is safe; a broker that is down is
+    # logged, not shown as a failed action, and the beat sweep relays the row later.
+    transaction.on_commit(trigger, robust=True)
 
 
 def feedback_filed(feedback: Any) -> None:
     """Marketing hears of new market feedback: the plan's author and the company's planners."""
-    _after_commit(tasks.notify_feedback, feedback.pk)
+    _owe(outbox.FEEDBACK_FILED, feedback_id=feedback.pk)
 
 
 def feedback_replied(reply: Any) -> None:
     """Whoever filed the feedback, and the plan's author, hear of a reply."""
-    _after_commit(tasks.notify_reply, reply.pk)
+    _owe(outbox.FEEDBACK_REPLIED, reply_id=reply.pk)

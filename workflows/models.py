@@ -112,3 +112,30 @@ class TaskDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"task {self.task_id} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class OutboxEvent(models.Model):
+    """A notification an action owes, written in the action's own transaction.
+
+    The relay (``workflows.outbox``) turns it into in-app notifications and
+    e-mails after the commit; a rolled-back action leaves no row, and a row
+    whose trigger never reached the broker waits here for the beat sweep.
+    Relayed rows stay for ``OUTBOX_RETENTION`` as a record, then the sweep prunes them.
+    """
+
+    kind = models.CharField(max_length=32)
+    args = models.JSONField(default=dict, help_text="Ids and keys the relay needs.")
+    created_at = models.DateTimeField()
+    relayed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(relayed_at__isnull=True), name="outbox_unrelayed"
+            ),
+            models.Index(fields=["relayed_at"], name="outbox_relayed_at"),
+        ]
+
+    def __str__(self) -> str:
+        state = "relayed" if self.relayed_at else "waiting"
+        return f"{self.kind} {self.args} ({state})"

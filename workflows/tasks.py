@@ -23,7 +23,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from apps.core import timeutils
 from apps.notifications.services import email_deliver, failed_job_record, redelivery_count
 
-from . import deadlines, notifications, rhythm
+from . import deadlines, notifications, outbox, rhythm
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,22 @@ class ReliableTask(Task):
             )
         except Exception:
             logger.exception("Could not record failed task %s[%s]", self.name, task_id)
+
+
+@shared_task(base=ReliableTask)
+def relay_outbox(event_id: int) -> bool:
+    """Queued on commit of the action that wrote the outbox row: its notifications and e-mails."""
+    return outbox.outbox_relay(event_id=event_id, deliver=_send_emails)
+
+
+@shared_task(base=ReliableTask)
+def sweep_outbox() -> dict[str, int]:
+    """Run by beat: relay the rows whose trigger was lost (broker down) and prune old ones."""
+    return outbox.outbox_sweep(deliver=_send_emails)
+
+
+# The actions write outbox rows now; these stay so that messages queued before the
+# outbox (still on the broker during a deploy) are delivered, not dropped as unknown.
 
 
 @shared_task(base=ReliableTask)

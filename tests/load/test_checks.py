@@ -15,10 +15,12 @@ from load.check import (
     decisions_check,
     emails_check,
     notifications_check,
+    outbox_check,
     plans_check,
 )
 from tests.factories import decide, open_task, submitted
 from tests.reliability.harness import medium_company
+from workflows.models import OutboxEvent
 
 
 def _relay_ids() -> list[int]:
@@ -105,3 +107,13 @@ def test_an_author_never_told_of_the_outcome_is_found(world):
     finding = notifications_check([world[0].company.pk])
     assert finding.lost == 1
     assert finding.examples == [f"decision {decision.pk}: its author was not told"]
+
+
+def test_an_outbox_row_never_relayed_is_found(world):
+    event = OutboxEvent.objects.filter(relayed_at__isnull=False).first()
+    OutboxEvent.objects.filter(pk=event.pk).update(relayed_at=None)  # its relay never ran
+
+    finding = outbox_check()
+
+    assert (finding.lost, finding.duplicated) == (1, 0)
+    assert f"outbox row {event.pk}" in finding.examples[0]
