@@ -175,8 +175,11 @@ class Decider(Person):
             return
         outcome = self.outcome(item["outcomes"])
         body = {"outcome": outcome}
-        if outcome != "approve":
-            body["comment"] = "Load test: see the figures in the plan."
+        if outcome == "forecast":  # a sales target: the department's own figure, and why
+            body["amount"] = str(random.randint(80, 140) * 1000)  # noqa: S311
+        # people say why; a sign-off above the forecast tolerance, or of a long-term promotion,
+        # even needs it
+        body["comment"] = "Load test: see the figures in the plan."
         self.call("POST", f"/api/tasks/{item['id']}/decide/", "tasks (decide)", json=body)
 
 
