@@ -12,6 +12,7 @@ twice about the same period.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -103,25 +104,40 @@ def _event(row: ExecutingDepartment, action: str, **data: Any) -> None:
     )
 
 
-@transaction.atomic
-def rhythm_remind(*, row_id: int) -> list[int]:
-    """Remind the department's reviewers once per period; return emails still to send."""
+def _once_per_period(
+    row_id: int,
+    *,
+    name: str,
+    is_due: Callable[[ExecutingDepartment, datetime], bool],
+    field: str,
+    tell: Callable[[ExecutingDepartment, str], list[int]],
+) -> list[int]:
+    """Under the plan's lock, claim this period's reminder or escalation for the row (the
+    ``field`` holds the period it was sent for) and ``tell(row, key)`` once; a repeat, or a
+    period not yet due, only returns the e-mails of ``key`` still to send."""
     row = _row(row_id)
     if row is None or not hasattr(row.plan, "process"):
         return []
     with lock_process(row.plan.process.pk):
         row = _row(row_id)
-        key = f"rhythm-remind:{row.pk}:{row.feedback_due}"
-        moment = timeutils.now()
-        if not remind_due(row, moment):
+        key = f"rhythm-{name}:{row.pk}:{row.feedback_due}"
+        if not is_due(row, timeutils.now()):
             return emails_pending(key=key)
         claimed = (
             ExecutingDepartment.objects.filter(pk=row.pk, feedback_due=row.feedback_due)
-            .exclude(reminded_for=row.feedback_due)
-            .update(reminded_for=row.feedback_due)
+            .exclude(**{field: row.feedback_due})
+            .update(**{field: row.feedback_due})
         )
         if not claimed:
             return emails_pending(key=key)
+        return tell(row, key)
+
+
+@transaction.atomic
+def rhythm_remind(*, row_id: int) -> list[int]:
+    """Remind the department's reviewers once per period; return emails still to send."""
+
+    def tell(row: ExecutingDepartment, key: str) -> list[int]:
         users = list(reviewers_of(row.department).exclude(pk=row.plan.author_id))
         _event(row, Action.REMIND, reminded=[u.username for u in users])
         return notifications_create(
@@ -135,26 +151,16 @@ def rhythm_remind(*, row_id: int) -> list[int]:
             url=reverse("plan-detail", kwargs={"plan_id": row.plan_id}) + "#feedback",
         )
 
+    return _once_per_period(
+        row_id, name="remind", is_due=remind_due, field="reminded_for", tell=tell
+    )
+
 
 @transaction.atomic
 def rhythm_escalate(*, row_id: int) -> list[int]:
     """Tell the author and the signers, once per period, that a department has gone quiet."""
-    row = _row(row_id)
-    if row is None or not hasattr(row.plan, "process"):
-        return []
-    with lock_process(row.plan.process.pk):
-        row = _row(row_id)
-        key = f"rhythm-escalate:{row.pk}:{row.feedback_due}"
-        moment = timeutils.now()
-        if not escalate_due(row, moment):
-            return emails_pending(key=key)
-        claimed = (
-            ExecutingDepartment.objects.filter(pk=row.pk, feedback_due=row.feedback_due)
-            .exclude(escalated_for=row.feedback_due)
-            .update(escalated_for=row.feedback_due)
-        )
-        if not claimed:
-            return emails_pending(key=key)
+
+    def tell(row: ExecutingDepartment, key: str) -> list[int]:
         plan = row.plan
         users = list(signers_of(plan.company).exclude(pk=plan.author_id)) + [plan.author]
         _event(row, Action.ESCALATE, escalated_to=[u.username for u in users])
@@ -168,3 +174,7 @@ def rhythm_escalate(*, row_id: int) -> list[int]:
             ),
             url=reverse("plan-detail", kwargs={"plan_id": plan.pk}) + "#feedback",
         )
+
+    return _once_per_period(
+        row_id, name="escalate", is_due=escalate_due, field="escalated_for", tell=tell
+    )
