@@ -31,6 +31,20 @@ def _company(request):
     return selectors.company_admin_access(user=request.user)
 
 
+def _form_page(request, form, *, title: str, save, **context):
+    """An administration form: a valid POST calls ``save(cleaned_data)``, which returns what
+    to tell the administrator; a refusal shows by the form, with what was typed kept."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = save(form.cleaned_data)
+        except DomainError as error:
+            form.show_error(error)
+        else:
+            messages.success(request, message)
+            return redirect("company")
+    return render(request, "org/form.html", {"form": form, "title": title, **context})
+
+
 @login_required
 def company_home(request):
     company = _company(request)
@@ -55,15 +69,12 @@ def company_home(request):
 def company_strategy(request):
     company = _company(request)
     form = StrategyForm(request.POST or None, initial=strategy_of(company))
-    if request.method == "POST" and form.is_valid():
-        try:
-            company_strategy_update(actor=request.user, company=company, **form.cleaned_data)
-        except DomainError as error:
-            form.show_error(error)
-        else:
-            messages.success(request, "The company's strategy is saved.")
-            return redirect("company")
-    return render(request, "org/form.html", {"form": form, "title": "Strategy"})
+
+    def save(data):
+        company_strategy_update(actor=request.user, company=company, **data)
+        return "The company's strategy is saved."
+
+    return _form_page(request, form, title="Strategy", save=save)
 
 
 @login_required
@@ -81,43 +92,36 @@ def company_settings(request):
         )
     }
     form = CompanySettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.company_update(actor=request.user, company=company, **form.cleaned_data)
-        except DomainError as error:
-            form.show_error(error)
-        else:
-            messages.success(request, "Company settings saved.")
-            return redirect("company")
-    return render(request, "org/form.html", {"form": form, "title": "Size and deadlines"})
+
+    def save(data):
+        services.company_update(actor=request.user, company=company, **data)
+        return "Company settings saved."
+
+    return _form_page(request, form, title="Size and deadlines", save=save)
 
 
 @login_required
 def member_add(request):
     company = _company(request)
     form = NewMemberForm(request.POST or None, company=company)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.member_create(
-                actor=request.user,
-                company=company,
-                username=data["username"],
-                email=data["email"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                password=data["password"],
-                department=data["department"],
-                roles=set(data["roles"]),
-                title=data["title"],
-                position=data.get("position", ""),
-            )
-        except DomainError as error:
-            form.show_error(error)
-        else:
-            messages.success(request, f"{data['username']} is now a member.")
-            return redirect("company")
-    return render(request, "org/form.html", {"form": form, "title": "Add a member"})
+
+    def save(data):
+        services.member_create(
+            actor=request.user,
+            company=company,
+            username=data["username"],
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            password=data["password"],
+            department=data["department"],
+            roles=set(data["roles"]),
+            title=data["title"],
+            position=data.get("position", ""),
+        )
+        return f"{data['username']} is now a member."
+
+    return _form_page(request, form, title="Add a member", save=save)
 
 
 @login_required
@@ -131,28 +135,21 @@ def member_edit(request, membership_id):
         "position": membership.position,
     }
     form = MemberForm(request.POST or None, company=company, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.member_save(
-                actor=request.user,
-                company=company,
-                user=membership.user,
-                department=data["department"],
-                roles=set(data["roles"]),
-                title=data["title"],
-                position=data.get("position", ""),
-            )
-        except DomainError as error:
-            form.show_error(error)
-        else:
-            messages.success(request, f"{membership.user.username} is updated.")
-            return redirect("company")
-    return render(
-        request,
-        "org/form.html",
-        {"form": form, "title": f"Edit {membership.user.username}", "membership": membership},
-    )
+
+    def save(data):
+        services.member_save(
+            actor=request.user,
+            company=company,
+            user=membership.user,
+            department=data["department"],
+            roles=set(data["roles"]),
+            title=data["title"],
+            position=data.get("position", ""),
+        )
+        return f"{membership.user.username} is updated."
+
+    title = f"Edit {membership.user.username}"
+    return _form_page(request, form, title=title, save=save, membership=membership)
 
 
 @login_required
@@ -173,15 +170,12 @@ def member_remove(request, membership_id):
 def department_add(request):
     company = _company(request)
     form = DepartmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.department_create(actor=request.user, company=company, **form.cleaned_data)
-        except DomainError as error:
-            form.show_error(error)
-        else:
-            messages.success(request, "Department added.")
-            return redirect("company")
-    return render(request, "org/form.html", {"form": form, "title": "Add a department"})
+
+    def save(data):
+        services.department_create(actor=request.user, company=company, **data)
+        return "Department added."
+
+    return _form_page(request, form, title="Add a department", save=save)
 
 
 @login_required
