@@ -80,3 +80,15 @@ def test_production_settings_refuse_to_start_without_their_secrets(env):
     result = _manage("check", **env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
+
+
+def test_production_keeps_its_database_connection_between_requests():
+    """One connection per request would cost PostgreSQL a new backend each time."""
+    show = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    kept = _manage("shell", "-c", show, **PRODUCTION_ENV)
+    assert kept.stdout.split()[-2:] == ["60", "True"], kept.stderr
+    turned_off = _manage("shell", "-c", show, **PRODUCTION_ENV, DJANGO_CONN_MAX_AGE="0")
+    assert turned_off.stdout.split()[-2:] == ["0", "True"], turned_off.stderr
