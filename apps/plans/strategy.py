@@ -25,6 +25,10 @@ def off_strategy(plan: Plan) -> bool:
 
 
 def forecasts_of(plan: Plan) -> list[SalesForecast]:
+    """Sales' forecasts of a sales target. Only a sales target is forecast, and a plan's kind
+    is fixed once it is submitted (before any forecast), so other plans are not looked up."""
+    if plan.kind != SALES_TARGET:
+        return []
     return list(SalesForecast.objects.filter(plan=plan).select_related("author").order_by("id"))
 
 
@@ -106,7 +110,7 @@ def default_directive(scope: str | None) -> str:
 
 def strategy_summary(plan: Plan) -> dict:
     """What the plan, review and sign-off pages show about strategy, forecasts and flags."""
-    forecasts = forecasts_of(plan) if plan.kind == SALES_TARGET else []
+    forecasts = forecasts_of(plan)
     lead = plan_lead(plan)
     return {
         "off_strategy": lead.off_strategy,
