@@ -275,7 +275,6 @@ class MemberFactory(factory.Factory):
         return get_user_model().objects.get(pk=person.pk)
 
 
-
 PLANNER, REVIEWER, SIGNER, ADMIN, AUDITOR = (
     Role.PLANNER,
     Role.REVIEWER,

@@ -9,9 +9,7 @@ from apps.org.models import Company, Membership
 pytestmark = pytest.mark.django_db
 
 
-def test_the_admin_adds_a_company_with_its_departments_positions_and_administrator(
-    client, user
-):
+def test_the_admin_adds_a_company_with_its_departments_positions_and_administrator(client, user):
     client.force_login(user("admin"))
     response = client.post(
         "/admin/org/company/add/",
