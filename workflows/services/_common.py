@@ -21,15 +21,20 @@ from apps.plans.models import FINAL_STATUSES, Decision, Plan, PlanRevision, Stat
 
 from .. import rules
 from ..flows import PlanApprovalFlow
+from ..lock import service_lock
 from ..models import ApprovalTask, PlanProcess
 from ..notifications import notices_settle
 
 
 class locked:
-    """The flow's process lock (the one viewflow's activations take), a lost lock a conflict."""
+    """The flow's process lock (the one viewflow's activations take), a lost lock a conflict.
+
+    Taken in the service's own transaction without savepoints (``lock.service_lock``):
+    every service is an atomic block, so an error rolls the whole action back.
+    """
 
     def __init__(self, process_pk: int) -> None:
-        self.scope = PlanApprovalFlow.lock(process_pk)
+        self.scope = service_lock(PlanApprovalFlow, process_pk)
 
     def __enter__(self):
         try:

@@ -17,6 +17,7 @@ from apps.plans.selectors import plan_access, revision_diff
 
 from .. import rules
 from ..flows import PlanApprovalFlow
+from ..lock import in_service
 from ..models import ApprovalTask, PlanProcess
 from ._common import clean_comment, freeze_revision, lock_plan, locked, set_status, sync_status
 from .strategy import relead
@@ -57,7 +58,8 @@ def _first_submit(actor: Any, plan: Plan) -> Plan:
     plan.route = route.as_dict()
     plan.submitted_at = now()
     set_status(plan, Status.IN_REVIEW)
-    process = PlanApprovalFlow.start.run(plan=plan)
+    with in_service():  # the process is new: its lock needs no savepoints of its own
+        process = PlanApprovalFlow.start.run(plan=plan)
     sync_status(plan, process)
     event_record(
         company_id=plan.company_id,
