@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -77,13 +77,22 @@ def overdue_q(moment: datetime | None = None, prefix: str = "") -> Q:
 # The outcomes a step allows.
 
 
+def plan_of(task: Any) -> Any:
+    """The task's plan, through the process the task carries (the flow's ``PlanProcess``).
+
+    Inside an action that is the process the activations share, whose plan the service
+    attached after locking it: no second load of either.
+    """
+    return task.process.coerced.plan
+
+
 def task_outcomes(task: Any) -> list[str]:
     """What a decision on this task may say now: nothing once it is closed.
 
     A consultative review (marketing leads) may only approve or raise concerns; the
     take-up of a mandatory plan only acknowledges it (``apps.org.policy.outcomes_for``).
     """
-    plan = task.process.planprocess.plan
+    plan = plan_of(task)
     if not is_open(task) or not plan.route:
         return []
     step = getattr(task.flow_task, "step", "")
@@ -166,6 +175,23 @@ def may_act(user: Any, task: Any) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or task is None:
         return False
     return Task.objects.filter(pk=task.pk).filter(may_act_q(user.pk)).exists()
+
+
+def may_act_and_decided(user: Any, task: Any, step: str | None) -> tuple[bool, bool]:
+    """``may_act(user, task)`` and ``decided(user, plan, step)`` (False without a ``step``),
+    asked in one statement: what a decision checks before anything else."""
+    if user is None or not getattr(user, "is_authenticated", False) or task is None:
+        return False, False
+    may = Exists(Task.objects.filter(pk=OuterRef("pk")).filter(may_act_q(user.pk)))
+    did = (
+        Exists(
+            Decision.objects.filter(plan_id=OuterRef(f"{PLAN}__id"), actor_id=user.pk, step=step)
+        )
+        if step
+        else Value(False)
+    )
+    row = Task.objects.filter(pk=task.pk).values_list(may, did).first()
+    return (bool(row[0]), bool(row[1])) if row else (False, False)
 
 
 def decided(user: Any, plan: Any, step: str) -> bool:

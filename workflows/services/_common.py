@@ -47,24 +47,25 @@ class locked:
 
 
 def lock_plan(plan_id: int) -> Plan:
-    plan = Plan.objects.select_for_update().filter(pk=plan_id).first()
+    """The plan's row, locked (the company comes with it, unlocked)."""
+    plan = (
+        Plan.objects.select_for_update(of=("self",))
+        .select_related("company")
+        .filter(pk=plan_id)
+        .first()
+    )
     if plan is None:
         raise NotFound()
     return plan
 
 
-def derived_status(process: PlanProcess) -> str:
-    """The plan status that the process's state implies."""
-    if process.status == PROCESS.CANCELED:
-        return Status.CANCELLED
-    tasks = ApprovalTask.objects.filter(process=process)
-    if process.status == PROCESS.DONE:
-        ended = set(tasks.filter(status=STATUS.DONE).values_list("flow_task", flat=True))
-        if PlanApprovalFlow.closed in ended:
-            return Status.CLOSED
-        # processes signed off before execution existed end at `approved`
-        return Status.APPROVED if PlanApprovalFlow.approved in ended else Status.REJECTED
-    open_tasks = set(tasks.filter(rules.open_q()).values_list("flow_task", flat=True))
+def _open_nodes(process: PlanProcess) -> set[Any]:
+    tasks = ApprovalTask.objects.filter(rules.open_q(), process=process)
+    return set(tasks.values_list("flow_task", flat=True))
+
+
+def _status_while_open(open_tasks: set[Any]) -> str:
+    """The plan status that the process's open tasks imply (the process runs)."""
     for node, status in (
         (PlanApprovalFlow.revise, Status.CHANGES_REQUESTED),
         (PlanApprovalFlow.sign_off, Status.AWAITING_SIGNOFF),
@@ -78,6 +79,20 @@ def derived_status(process: PlanProcess) -> str:
     return Status.IN_REVIEW
 
 
+def derived_status(process: PlanProcess, open_tasks: set[Any] | None = None) -> str:
+    """The plan status that the process's state implies."""
+    if process.status == PROCESS.CANCELED:
+        return Status.CANCELLED
+    tasks = ApprovalTask.objects.filter(process=process)
+    if process.status == PROCESS.DONE:
+        ended = set(tasks.filter(status=STATUS.DONE).values_list("flow_task", flat=True))
+        if PlanApprovalFlow.closed in ended:
+            return Status.CLOSED
+        # processes signed off before execution existed end at `approved`
+        return Status.APPROVED if PlanApprovalFlow.approved in ended else Status.REJECTED
+    return _status_while_open(_open_nodes(process) if open_tasks is None else open_tasks)
+
+
 def set_status(plan: Plan, status: str) -> str:
     """Move the plan to ``status``; return the status it had. The caller writes the event."""
     previous = plan.status
@@ -88,10 +103,21 @@ def set_status(plan: Plan, status: str) -> str:
     return previous
 
 
-def sync_status(plan: Plan, process: PlanProcess) -> tuple[str, str]:
-    process.refresh_from_db()
+def sync_status(plan: Plan, process: PlanProcess, *, ended: bool = False) -> tuple[str, str]:
+    """Set the plan's status from where its process stands after the action.
+
+    An action that moved the flow on asks first for the open tasks: while one is
+    open the process is neither done (its end waits for every task) nor cancelled
+    (a cancellation closes them), so they alone say the status. Only a process with
+    nothing open, or one the action ``ended`` (cancelled, closed), is read again.
+    """
     before = plan.status
-    after = derived_status(process)
+    open_tasks = None if ended else _open_nodes(process)
+    if open_tasks:
+        after = _status_while_open(open_tasks)
+    else:
+        process.refresh_from_db()
+        after = derived_status(process, open_tasks)
     if after != before:
         set_status(plan, after)
     notices_settle(plan=plan)  # what was acted on no longer waits in anyone's notifications
@@ -124,7 +150,10 @@ def record_decision(
     *,
     reclassify: bool = False,
 ) -> Decision:
-    department = Department.objects.filter(pk=task.data.get("department_id")).first()
+    department_id = task.data.get("department_id")
+    department = (
+        Department.objects.filter(pk=department_id).first() if department_id is not None else None
+    )
     return Decision.objects.create(
         plan=plan,
         revision=plan.revisions.get(number=plan.revision_count),

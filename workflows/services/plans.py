@@ -145,7 +145,7 @@ def _cancel(actor: Any, plan: Plan, comment: str, process: PlanProcess | None = 
         before = set_status(plan, Status.CANCELLED)
     else:
         # the cancelled process derives the status, and its closed tasks' notices settle
-        before, _ = sync_status(plan, process)
+        before, _ = sync_status(plan, process, ended=True)
     event_record(
         company_id=plan.company_id,
         plan_id=plan.pk,
