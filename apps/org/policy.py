@@ -283,10 +283,27 @@ def vacancies(company: Company, size: str) -> list[str]:
     return missing
 
 
+def company_department(company: Company, department_id: Any) -> Department:
+    """One of the company's departments (``DoesNotExist`` if it is not one of them);
+    one that ``reviewing_departments`` just read for this company object is not read again."""
+    seen = getattr(company, "_departments_read", {})
+    if department_id in seen:
+        return seen[department_id]
+    return company.departments.get(pk=department_id)
+
+
 def reviewing_departments(
     company: Company, sales_department_ids: list[int] | None = None
 ) -> list[Department]:
     """Which departments review a plan, by company size (DOMAIN.md "Organisation")."""
+    chosen = _reviewing_departments(company, sales_department_ids)
+    company._departments_read = {department.pk: department for department in chosen}
+    return chosen
+
+
+def _reviewing_departments(
+    company: Company, sales_department_ids: list[int] | None
+) -> list[Department]:
     departments = company.departments.order_by("id")
     if company.size == Size.SMALL:
         return list(departments.filter(kind=DepartmentKind.COMBINED)[:1])

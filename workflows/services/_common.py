@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -46,17 +47,42 @@ class locked:
         return self.scope.__exit__(*exc)
 
 
-def lock_plan(plan_id: int) -> Plan:
-    """The plan's row, locked (the company comes with it, unlocked)."""
-    plan = (
-        Plan.objects.select_for_update(of=("self",))
-        .select_related("company")
-        .filter(pk=plan_id)
-        .first()
-    )
+_REVISION_FIELDS = ("id", "content_sha256")
+
+
+def lock_plan(plan_id: int, *, with_revision: bool = False) -> Plan:
+    """The plan's row, locked (the company comes with it, unlocked).
+
+    ``with_revision``: the current revision's id and fingerprint come in the same
+    statement, for ``current_revision``.
+    """
+    plans = Plan.objects.select_for_update(of=("self",)).select_related("company")
+    if with_revision:
+        current = PlanRevision.objects.filter(
+            plan=OuterRef("pk"), number=OuterRef("revision_count")
+        )
+        plans = plans.annotate(
+            **{f"_revision_{name}": Subquery(current.values(name)) for name in _REVISION_FIELDS}
+        )
+    plan = plans.filter(pk=plan_id).first()
     if plan is None:
         raise NotFound()
     return plan
+
+
+def current_revision(plan: Plan) -> PlanRevision:
+    """The plan's current revision; what ``lock_plan(with_revision=True)`` read is not read again.
+
+    That read leaves the revision's other columns deferred: loaded if something asks.
+    """
+    if getattr(plan, "_revision_id", None) is None:
+        return plan.revisions.get(number=plan.revision_count)
+    known = {"plan_id": plan.pk, "number": plan.revision_count}
+    known |= {name: getattr(plan, f"_revision_{name}") for name in _REVISION_FIELDS}
+    names = [f.attname for f in PlanRevision._meta.concrete_fields if f.attname in known]
+    revision = PlanRevision.from_db(plan._state.db, names, [known[name] for name in names])
+    revision.plan = plan
+    return revision
 
 
 def _open_nodes(process: PlanProcess) -> set[Any]:
@@ -156,7 +182,7 @@ def record_decision(
     )
     return Decision.objects.create(
         plan=plan,
-        revision=plan.revisions.get(number=plan.revision_count),
+        revision=current_revision(plan),
         task_id=task.pk,
         step=task.flow_task.step,
         department=department,

@@ -56,7 +56,7 @@ def _lock_task(task_id: int, plan_id: int) -> tuple[ApprovalTask, Plan]:
     (``rules.plan_of``); they find this one, locked and current, instead of loading it.
     """
     task = ApprovalTask.objects.select_related("process__planprocess").get(pk=task_id)
-    plan = lock_plan(plan_id)
+    plan = lock_plan(plan_id, with_revision=True)
     task.process.planprocess.plan = plan
     return task, plan
 
@@ -78,8 +78,18 @@ def task_claim(*, actor: Any, task_id: Any) -> ApprovalTask:
     return task
 
 
-def _take(task: ApprovalTask, actor: Any) -> dict[str, str]:
-    """Assign the task to ``actor``; say whose stale claim it replaced, if any."""
+def _take(task: ApprovalTask, actor: Any, *, saved_later: bool = False) -> dict[str, str]:
+    """Assign the task to ``actor``; say whose stale claim it replaced, if any.
+
+    ``saved_later``: the caller completes the task in the same transaction, and the
+    completion's save writes the owner with the rest; viewflow's ``assign`` would
+    save the row once more only to have it saved again (what it does to the task,
+    owner and status, is done here without that save).
+    """
+    if task.owner_id is None and saved_later:
+        task.owner = actor
+        task.status = STATUS.ASSIGNED
+        return {}
     activation = task.flow_task.activation_class(task)
     if task.owner_id is None:
         activation.assign(actor)
@@ -160,7 +170,7 @@ def task_decide(
         amount = check_decision(plan, step, outcome, comment, amount, reclassify)
 
         claimed_now = task.owner_id != actor.pk
-        took_over = _take(task, actor) if claimed_now else {}
+        took_over = _take(task, actor, saved_later=True) if claimed_now else {}
         activation = task.flow_task.activation_class(task)
         decision = record_decision(plan, task, actor, outcome, comment, reclassify=reclassify)
         if amount is not None:
