@@ -50,7 +50,7 @@ def task_queued_notify(*, task_id: int, key: str) -> list[int]:
     again = " again" if key.startswith("released:") else ""
     return notifications_create(
         key=key,
-        users=candidates(task),
+        users=rules.users_who_may_act_list(task),  # unclaimed: ``candidates`` are these
         kind=TASK_QUEUED,
         message=f"{describe(task)} is waiting{again} in your queue.",
         detail=f"Submitted by {_name(plan.author)}.",

@@ -30,6 +30,7 @@ from django.db.models.functions import Cast
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from apps.core import compiled
 from apps.core.timeutils import now
 from apps.org.models import CompanyUserObjectPermission, DepartmentUserObjectPermission, Membership
 from apps.org.policy import Route, Step, outcomes_for
@@ -177,20 +178,32 @@ def may_act(user: Any, task: Any) -> bool:
     return Task.objects.filter(pk=task.pk).filter(may_act_q(user.pk)).exists()
 
 
+def _may_act_and_decided_query(step: str | None) -> Any:
+    def build(user_id: int, task_id: int) -> QuerySet:
+        may = Exists(Task.objects.filter(pk=OuterRef("pk")).filter(may_act_q(user_id)))
+        did = (
+            Exists(
+                Decision.objects.filter(
+                    plan_id=OuterRef(f"{PLAN}__id"), actor_id=user_id, step=step
+                )
+            )
+            if step
+            else Value(False)
+        )
+        return Task.objects.filter(pk=task_id).values_list(may, did).order_by()[:1]
+
+    return build
+
+
 def may_act_and_decided(user: Any, task: Any, step: str | None) -> tuple[bool, bool]:
     """``may_act(user, task)`` and ``decided(user, plan, step)`` (False without a ``step``),
     asked in one statement: what a decision checks before anything else."""
     if user is None or not getattr(user, "is_authenticated", False) or task is None:
         return False, False
-    may = Exists(Task.objects.filter(pk=OuterRef("pk")).filter(may_act_q(user.pk)))
-    did = (
-        Exists(
-            Decision.objects.filter(plan_id=OuterRef(f"{PLAN}__id"), actor_id=user.pk, step=step)
-        )
-        if step
-        else Value(False)
+    # compiled once per step: building these nested EXISTS costs more than running them
+    row = compiled.first_row(
+        ("may_act_and_decided", step), _may_act_and_decided_query(step), user.pk, task.pk
     )
-    row = Task.objects.filter(pk=task.pk).values_list(may, did).first()
     return (bool(row[0]), bool(row[1])) if row else (False, False)
 
 
@@ -211,8 +224,17 @@ def claim_is_stale(task: Any) -> bool:
 
 def users_who_may_act(task: Any) -> QuerySet:
     """The users form: everyone who may act on ``task`` now."""
-    may = Task.objects.filter(pk=task.pk).filter(may_act_q(OuterRef("pk")))
+    return _users_who_may_act_query(task.pk)
+
+
+def _users_who_may_act_query(task_id: int) -> QuerySet:
+    may = Task.objects.filter(pk=task_id).filter(may_act_q(OuterRef("pk")))
     return get_user_model().objects.filter(Exists(may))
+
+
+def users_who_may_act_list(task: Any) -> list[Any]:
+    """``users_who_may_act`` as a list, its statement compiled once (``apps.core.compiled``)."""
+    return compiled.instances("users_who_may_act", _users_who_may_act_query, task.pk)
 
 
 # Who carries a plan out.
