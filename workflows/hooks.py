@@ -17,7 +17,7 @@ from django.db import transaction
 from apps.core.timeutils import add_working_days
 from apps.org.policy import Route, Step, deadlines_of
 
-from . import outbox, tasks
+from . import outbox, rules, tasks
 from .models import TaskDeadline
 from .notifications import DECIDED_WORDS
 
@@ -27,7 +27,7 @@ def task_opened(task: Any) -> None:
 
     A revision is the author's: ``plan_decided`` tells them.
     """
-    plan = task.process.planprocess.plan
+    plan = rules.plan_of(task)
     step = task.flow_task.step
     # routes frozen before a step existed (take-up) fall back to the company's setting now
     days = Route.from_dict(plan.route).deadlines.get(step) or deadlines_of(plan.company)[step]

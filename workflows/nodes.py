@@ -26,7 +26,7 @@ from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.nodes.split import SplitActivation
 
-from apps.org.policy import Step
+from apps.org.policy import Step, company_department
 
 from . import rules
 
@@ -81,7 +81,7 @@ class ApprovalStep(flow.View):
     def calc_owner_permission_obj(self, activation: Activation) -> Any:
         plan = activation.process.plan
         if self.step in rules.DEPARTMENT_STEPS:
-            return plan.company.departments.get(pk=activation.task.data["department_id"])
+            return company_department(plan.company, activation.task.data["department_id"])
         if self.step == Step.SIGN_OFF:
             return plan.company
         return None

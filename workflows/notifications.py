@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,7 +50,7 @@ def task_queued_notify(*, task_id: int, key: str) -> list[int]:
     again = " again" if key.startswith("released:") else ""
     return notifications_create(
         key=key,
-        users=candidates(task),
+        users=rules.users_who_may_act_list(task),  # unclaimed: ``candidates`` are these
         kind=TASK_QUEUED,
         message=f"{describe(task)} is waiting{again} in your queue.",
         detail=f"Submitted by {_name(plan.author)}.",
@@ -80,20 +80,28 @@ def notices_settle(*, plan: Any) -> int:
     that is no longer open (decided, resubmitted, closed with a sibling's decision), and
     the author's "sent back for changes" once the plan is resubmitted, no longer wait.
     """
-    closed = ApprovalTask.objects.filter(
-        flow_task_type="HUMAN", process__planprocess__plan=plan
-    ).exclude(rules.open_q())
-    urls = [
-        reverse("task-detail", kwargs={"task_id": pk}) for pk in closed.values_list("pk", flat=True)
-    ]
-    keys = []
+    closed = (
+        ApprovalTask.objects.filter(flow_task_type="HUMAN", process__planprocess__plan=plan)
+        .exclude(rules.open_q())
+        .annotate(source=Value("task"))
+        .values_list("source", "pk")
+        .order_by()
+    )
+    rows = closed
     if plan.status != Status.CHANGES_REQUESTED:
-        keys = [
-            f"decided:{pk}"
-            for pk in Decision.objects.filter(
-                plan=plan, outcome=Outcome.REQUEST_CHANGES
-            ).values_list("pk", flat=True)
-        ]
+        sent_back = (
+            Decision.objects.filter(plan=plan, outcome=Outcome.REQUEST_CHANGES)
+            .annotate(source=Value("decision"))
+            .values_list("source", "pk")
+            .order_by()
+        )
+        rows = closed.union(sent_back, all=True)  # one statement for both
+    urls, keys = [], []
+    for source, pk in rows:
+        if source == "task":
+            urls.append(reverse("task-detail", kwargs={"task_id": pk}))
+        else:
+            keys.append(f"decided:{pk}")
     return notifications_settle(urls=urls, keys=keys)
 
 

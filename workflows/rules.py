@@ -25,11 +25,12 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from apps.core import compiled
 from apps.core.timeutils import now
 from apps.org.models import CompanyUserObjectPermission, DepartmentUserObjectPermission, Membership
 from apps.org.policy import Route, Step, outcomes_for
@@ -77,13 +78,22 @@ def overdue_q(moment: datetime | None = None, prefix: str = "") -> Q:
 # The outcomes a step allows.
 
 
+def plan_of(task: Any) -> Any:
+    """The task's plan, through the process the task carries (the flow's ``PlanProcess``).
+
+    Inside an action that is the process the activations share, whose plan the service
+    attached after locking it: no second load of either.
+    """
+    return task.process.coerced.plan
+
+
 def task_outcomes(task: Any) -> list[str]:
     """What a decision on this task may say now: nothing once it is closed.
 
     A consultative review (marketing leads) may only approve or raise concerns; the
     take-up of a mandatory plan only acknowledges it (``apps.org.policy.outcomes_for``).
     """
-    plan = task.process.planprocess.plan
+    plan = plan_of(task)
     if not is_open(task) or not plan.route:
         return []
     step = getattr(task.flow_task, "step", "")
@@ -168,6 +178,35 @@ def may_act(user: Any, task: Any) -> bool:
     return Task.objects.filter(pk=task.pk).filter(may_act_q(user.pk)).exists()
 
 
+def _may_act_and_decided_query(step: str | None) -> Any:
+    def build(user_id: int, task_id: int) -> QuerySet:
+        may = Exists(Task.objects.filter(pk=OuterRef("pk")).filter(may_act_q(user_id)))
+        did = (
+            Exists(
+                Decision.objects.filter(
+                    plan_id=OuterRef(f"{PLAN}__id"), actor_id=user_id, step=step
+                )
+            )
+            if step
+            else Value(False)
+        )
+        return Task.objects.filter(pk=task_id).values_list(may, did).order_by()[:1]
+
+    return build
+
+
+def may_act_and_decided(user: Any, task: Any, step: str | None) -> tuple[bool, bool]:
+    """``may_act(user, task)`` and ``decided(user, plan, step)`` (False without a ``step``),
+    asked in one statement: what a decision checks before anything else."""
+    if user is None or not getattr(user, "is_authenticated", False) or task is None:
+        return False, False
+    # compiled once per step: building these nested EXISTS costs more than running them
+    row = compiled.first_row(
+        ("may_act_and_decided", step), _may_act_and_decided_query(step), user.pk, task.pk
+    )
+    return (bool(row[0]), bool(row[1])) if row else (False, False)
+
+
 def decided(user: Any, plan: Any, step: str) -> bool:
     """Whether ``user`` decided a ``step`` task of ``plan``: four eyes across review and
     sign-off (the per-plan form of the condition in ``may_act_q``)."""
@@ -185,8 +224,17 @@ def claim_is_stale(task: Any) -> bool:
 
 def users_who_may_act(task: Any) -> QuerySet:
     """The users form: everyone who may act on ``task`` now."""
-    may = Task.objects.filter(pk=task.pk).filter(may_act_q(OuterRef("pk")))
+    return _users_who_may_act_query(task.pk)
+
+
+def _users_who_may_act_query(task_id: int) -> QuerySet:
+    may = Task.objects.filter(pk=task_id).filter(may_act_q(OuterRef("pk")))
     return get_user_model().objects.filter(Exists(may))
+
+
+def users_who_may_act_list(task: Any) -> list[Any]:
+    """``users_who_may_act`` as a list, its statement compiled once (``apps.core.compiled``)."""
+    return compiled.instances("users_who_may_act", _users_who_may_act_query, task.pk)
 
 
 # Who carries a plan out.

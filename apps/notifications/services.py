@@ -21,7 +21,9 @@ from .models import EmailStatus, FailedJob, Notification, Redelivery
 from .selectors import emails_pending
 
 
-@transaction.atomic
+# No savepoint of its own when nested (the outbox relay's transaction): nothing it runs
+# can fail and be caught, so an error leaves the caller's block, whose rollback cleans up.
+@transaction.atomic(savepoint=False)
 def notifications_create(
     *, key: str, users: Iterable[Any], kind: str, message: str, url: str = "", detail: str = ""
 ) -> list[int]:

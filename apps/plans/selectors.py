@@ -70,10 +70,12 @@ def plan_filter(
     return plans
 
 
-def plan_access(*, user: Any, plan_id: Any) -> Plan:
-    """The plan if the user may see it; a missing plan and a hidden one raise the same error."""
+def plan_access(*, user: Any, plan_id: Any, related: tuple[str, ...] = ()) -> Plan:
+    """The plan if the user may see it; a missing plan and a hidden one raise the same error.
+
+    ``related``: more relations to load with it (``select_related``)."""
     plan_id = object_id(plan_id)
-    plan = plan_list_for(user=user).filter(pk=plan_id).first()
+    plan = plan_list_for(user=user).select_related(*related).filter(pk=plan_id).first()
     if plan is None:
         raise NotFound()
     return plan

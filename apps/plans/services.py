@@ -155,7 +155,8 @@ def plan_create(
     plan = Plan.objects.create(
         company=company, author=actor, content=cleaned, follows=followed, **header
     )
-    plan.regions.set(regions)
+    if regions:  # a new plan has none yet: nothing to compare with, only to add
+        plan.regions.add(*regions)
     event_record(
         company_id=company.pk,
         plan_id=plan.pk,

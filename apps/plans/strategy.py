@@ -54,8 +54,11 @@ def complete_total(amounts: list[Decimal], expected: int) -> Decimal | None:
 
 def forecast_total(plan: Plan) -> Decimal | None:
     """The total of the sales departments' forecasts, once every one is in."""
+    expected = expected_forecasts(plan)
+    if not expected:  # not a sales target (or not submitted): no total, whatever is stored
+        return None
     amounts = [forecast.amount for forecast in forecasts_of(plan)]
-    return complete_total(amounts, expected_forecasts(plan))
+    return complete_total(amounts, expected)
 
 
 def gap_pct(target: Decimal | None, total: Decimal | None) -> Decimal | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -21,15 +22,20 @@ from apps.plans.models import FINAL_STATUSES, Decision, Plan, PlanRevision, Stat
 
 from .. import rules
 from ..flows import PlanApprovalFlow
+from ..lock import service_lock
 from ..models import ApprovalTask, PlanProcess
 from ..notifications import notices_settle
 
 
 class locked:
-    """The flow's process lock (the one viewflow's activations take), a lost lock a conflict."""
+    """The flow's process lock (the one viewflow's activations take), a lost lock a conflict.
+
+    Taken in the service's own transaction without savepoints (``lock.service_lock``):
+    every service is an atomic block, so an error rolls the whole action back.
+    """
 
     def __init__(self, process_pk: int) -> None:
-        self.scope = PlanApprovalFlow.lock(process_pk)
+        self.scope = service_lock(PlanApprovalFlow, process_pk)
 
     def __enter__(self):
         try:
@@ -41,25 +47,51 @@ class locked:
         return self.scope.__exit__(*exc)
 
 
-def lock_plan(plan_id: int) -> Plan:
-    plan = Plan.objects.select_for_update().filter(pk=plan_id).first()
+_REVISION_FIELDS = ("id", "content_sha256")
+
+
+def lock_plan(plan_id: int, *, with_revision: bool = False) -> Plan:
+    """The plan's row, locked (the company comes with it, unlocked).
+
+    ``with_revision``: the current revision's id and fingerprint come in the same
+    statement, for ``current_revision``.
+    """
+    plans = Plan.objects.select_for_update(of=("self",)).select_related("company")
+    if with_revision:
+        current = PlanRevision.objects.filter(
+            plan=OuterRef("pk"), number=OuterRef("revision_count")
+        )
+        plans = plans.annotate(
+            **{f"_revision_{name}": Subquery(current.values(name)) for name in _REVISION_FIELDS}
+        )
+    plan = plans.filter(pk=plan_id).first()
     if plan is None:
         raise NotFound()
     return plan
 
 
-def derived_status(process: PlanProcess) -> str:
-    """The plan status that the process's state implies."""
-    if process.status == PROCESS.CANCELED:
-        return Status.CANCELLED
-    tasks = ApprovalTask.objects.filter(process=process)
-    if process.status == PROCESS.DONE:
-        ended = set(tasks.filter(status=STATUS.DONE).values_list("flow_task", flat=True))
-        if PlanApprovalFlow.closed in ended:
-            return Status.CLOSED
-        # processes signed off before execution existed end at `approved`
-        return Status.APPROVED if PlanApprovalFlow.approved in ended else Status.REJECTED
-    open_tasks = set(tasks.filter(rules.open_q()).values_list("flow_task", flat=True))
+def current_revision(plan: Plan) -> PlanRevision:
+    """The plan's current revision; what ``lock_plan(with_revision=True)`` read is not read again.
+
+    That read leaves the revision's other columns deferred: loaded if something asks.
+    """
+    if getattr(plan, "_revision_id", None) is None:
+        return plan.revisions.get(number=plan.revision_count)
+    known = {"plan_id": plan.pk, "number": plan.revision_count}
+    known |= {name: getattr(plan, f"_revision_{name}") for name in _REVISION_FIELDS}
+    names = [f.attname for f in PlanRevision._meta.concrete_fields if f.attname in known]
+    revision = PlanRevision.from_db(plan._state.db, names, [known[name] for name in names])
+    revision.plan = plan
+    return revision
+
+
+def _open_nodes(process: PlanProcess) -> set[Any]:
+    tasks = ApprovalTask.objects.filter(rules.open_q(), process=process)
+    return set(tasks.values_list("flow_task", flat=True))
+
+
+def _status_while_open(open_tasks: set[Any]) -> str:
+    """The plan status that the process's open tasks imply (the process runs)."""
     for node, status in (
         (PlanApprovalFlow.revise, Status.CHANGES_REQUESTED),
         (PlanApprovalFlow.sign_off, Status.AWAITING_SIGNOFF),
@@ -73,6 +105,20 @@ def derived_status(process: PlanProcess) -> str:
     return Status.IN_REVIEW
 
 
+def derived_status(process: PlanProcess, open_tasks: set[Any] | None = None) -> str:
+    """The plan status that the process's state implies."""
+    if process.status == PROCESS.CANCELED:
+        return Status.CANCELLED
+    tasks = ApprovalTask.objects.filter(process=process)
+    if process.status == PROCESS.DONE:
+        ended = set(tasks.filter(status=STATUS.DONE).values_list("flow_task", flat=True))
+        if PlanApprovalFlow.closed in ended:
+            return Status.CLOSED
+        # processes signed off before execution existed end at `approved`
+        return Status.APPROVED if PlanApprovalFlow.approved in ended else Status.REJECTED
+    return _status_while_open(_open_nodes(process) if open_tasks is None else open_tasks)
+
+
 def set_status(plan: Plan, status: str) -> str:
     """Move the plan to ``status``; return the status it had. The caller writes the event."""
     previous = plan.status
@@ -83,10 +129,21 @@ def set_status(plan: Plan, status: str) -> str:
     return previous
 
 
-def sync_status(plan: Plan, process: PlanProcess) -> tuple[str, str]:
-    process.refresh_from_db()
+def sync_status(plan: Plan, process: PlanProcess, *, ended: bool = False) -> tuple[str, str]:
+    """Set the plan's status from where its process stands after the action.
+
+    An action that moved the flow on asks first for the open tasks: while one is
+    open the process is neither done (its end waits for every task) nor cancelled
+    (a cancellation closes them), so they alone say the status. Only a process with
+    nothing open, or one the action ``ended`` (cancelled, closed), is read again.
+    """
     before = plan.status
-    after = derived_status(process)
+    open_tasks = None if ended else _open_nodes(process)
+    if open_tasks:
+        after = _status_while_open(open_tasks)
+    else:
+        process.refresh_from_db()
+        after = derived_status(process, open_tasks)
     if after != before:
         set_status(plan, after)
     notices_settle(plan=plan)  # what was acted on no longer waits in anyone's notifications
@@ -119,10 +176,13 @@ def record_decision(
     *,
     reclassify: bool = False,
 ) -> Decision:
-    department = Department.objects.filter(pk=task.data.get("department_id")).first()
+    department_id = task.data.get("department_id")
+    department = (
+        Department.objects.filter(pk=department_id).first() if department_id is not None else None
+    )
     return Decision.objects.create(
         plan=plan,
-        revision=plan.revisions.get(number=plan.revision_count),
+        revision=current_revision(plan),
         task_id=task.pk,
         step=task.flow_task.step,
         department=department,

@@ -85,14 +85,21 @@ def next_due(moment: Any, plan: Plan) -> date:
 
 def executors_open(plan: Plan) -> None:
     """The plan was signed off: one row per department that must take it up."""
-    for task in ApprovalTask.objects.filter(
+    tasks = ApprovalTask.objects.filter(
         rules.open_q(), process__planprocess__plan=plan, flow_task=PlanApprovalFlow.take_up
-    ).order_by("id"):
-        ExecutingDepartment.objects.get_or_create(
-            plan=plan,
-            department_id=task.data["department_id"],
-            defaults={"department_name": task.data.get("department_name", "")},
-        )
+    ).order_by("id")
+    # one INSERT; a department that already has its row (``executing_once``) keeps it
+    ExecutingDepartment.objects.bulk_create(
+        [
+            ExecutingDepartment(
+                plan=plan,
+                department_id=task.data["department_id"],
+                department_name=task.data.get("department_name", ""),
+            )
+            for task in tasks
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def take_up_record(plan: Plan, decision: Decision, status: str) -> None:
@@ -196,9 +203,7 @@ def feedback_reply(*, actor: Any, feedback_id: Any, text: str) -> FeedbackReply:
         reply = FeedbackReply.objects.create(
             feedback=feedback, author=actor, text=text, created_at=timeutils.now()
         )
-        _feedback_event(
-            plan, actor, Action.REPLY, text, feedback_id=feedback.pk, reply_id=reply.pk
-        )
+        _feedback_event(plan, actor, Action.REPLY, text, feedback_id=feedback.pk, reply_id=reply.pk)
         hooks.feedback_replied(reply)
     return reply
 
@@ -264,7 +269,7 @@ def _close(
     plan.actual_sales = actual_sales
     plan.closed_at = timeutils.now()
     plan.save()
-    before, _after = sync_status(plan, task.process)
+    before, _after = sync_status(plan, task.process, ended=True)
     event_record(
         company_id=plan.company_id,
         plan_id=plan.pk,

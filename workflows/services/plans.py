@@ -11,12 +11,14 @@ from apps.audit.models import Action
 from apps.audit.services import event_record
 from apps.core.errors import Conflict, Forbidden
 from apps.core.timeutils import now
+from apps.org.models import Size
 from apps.org.policy import Step, is_head, route_for
 from apps.plans.models import Plan, Status
 from apps.plans.selectors import plan_access, revision_diff
 
 from .. import rules
 from ..flows import PlanApprovalFlow
+from ..lock import in_service
 from ..models import ApprovalTask, PlanProcess
 from ._common import clean_comment, freeze_revision, lock_plan, locked, set_status, sync_status
 from .strategy import relead
@@ -25,10 +27,10 @@ from .strategy import relead
 @transaction.atomic
 def plan_submit(*, actor: Any, plan_id: Any) -> Plan:
     """Submit a draft (starts the approval) or resubmit after a request for changes."""
-    plan = plan_access(user=actor, plan_id=plan_id)
+    plan = plan_access(user=actor, plan_id=plan_id, related=("process",))
     if plan.author_id != actor.pk:
         raise Forbidden("Only the author submits a plan.")
-    process = PlanProcess.objects.filter(plan=plan).first()
+    process = getattr(plan, "process", None)  # read with the plan: None before the first submit
     if process is None:
         plan = lock_plan(plan.pk)
         if plan.status == Status.DRAFT:
@@ -43,7 +45,10 @@ def plan_submit(*, actor: Any, plan_id: Any) -> Plan:
 
 
 def _first_submit(actor: Any, plan: Plan) -> Plan:
-    region_ids = list(plan.regions.values_list("pk", flat=True))
+    # regions choose the reviewing departments of a large company only (only it has any)
+    region_ids = (
+        list(plan.regions.values_list("pk", flat=True)) if plan.company.size == Size.LARGE else []
+    )
     route = route_for(
         company=plan.company,
         core_task=plan.core_task,
@@ -57,7 +62,8 @@ def _first_submit(actor: Any, plan: Plan) -> Plan:
     plan.route = route.as_dict()
     plan.submitted_at = now()
     set_status(plan, Status.IN_REVIEW)
-    process = PlanApprovalFlow.start.run(plan=plan)
+    with in_service():  # the process is new: its lock needs no savepoints of its own
+        process = PlanApprovalFlow.start.run(plan=plan)
     sync_status(plan, process)
     event_record(
         company_id=plan.company_id,
@@ -143,7 +149,7 @@ def _cancel(actor: Any, plan: Plan, comment: str, process: PlanProcess | None = 
         before = set_status(plan, Status.CANCELLED)
     else:
         # the cancelled process derives the status, and its closed tasks' notices settle
-        before, _ = sync_status(plan, process)
+        before, _ = sync_status(plan, process, ended=True)
     event_record(
         company_id=plan.company_id,
         plan_id=plan.pk,

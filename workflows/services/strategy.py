@@ -21,17 +21,24 @@ from apps.plans.strategy import sign_off_needs_comment
 from .. import rules
 from ..models import ApprovalTask
 
+# The other step of the four eyes: who decided one of them does not decide the other.
+FOUR_EYES = {Step.SIGN_OFF: Step.REVIEW, Step.REVIEW: Step.SIGN_OFF}
 
-def check_four_eyes(actor: Any, plan: Plan, step: str) -> None:
-    """Nobody both reviews and signs off the same plan, whatever roles they hold."""
-    if step == Step.SIGN_OFF and rules.decided(actor, plan, Step.REVIEW):
+
+def check_may_decide(actor: Any, task: ApprovalTask, step: str) -> None:
+    """Four eyes first (nobody both reviews and signs off the same plan, whatever roles they
+    hold), then the rules of who may act; both asked in one statement."""
+    may, decided_other = rules.may_act_and_decided(actor, task, FOUR_EYES.get(step))
+    if decided_other and step == Step.SIGN_OFF:
         raise Forbidden(
             "You reviewed this plan, so someone else signs it off (four eyes across steps)."
         )
-    if step == Step.REVIEW and rules.decided(actor, plan, Step.SIGN_OFF):
+    if decided_other and step == Step.REVIEW:
         raise Forbidden(
             "You decided this plan's sign-off, so someone else reviews it (four eyes across steps)."
         )
+    if not may:
+        raise Forbidden("You may not decide on this task.")
 
 
 def check_decision(

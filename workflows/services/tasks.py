@@ -13,7 +13,7 @@ from apps.core.errors import Conflict, Forbidden, ValidationError
 from apps.org.policy import Outcome, Route, Step
 from apps.plans.models import Decision, Plan, Status
 
-from .. import hooks, rules
+from .. import conditions, hooks, rules
 from ..events import step_event
 from ..models import ApprovalTask
 from ..selectors import task_access
@@ -26,7 +26,7 @@ from ._common import (
     sync_status,
 )
 from .execution import close_superseded, executors_open, take_up_record
-from .strategy import check_decision, check_four_eyes, forecast_record
+from .strategy import check_decision, check_may_decide, forecast_record
 
 DECISION_ACTIONS = {
     (Step.FORECAST, Outcome.FORECAST): Action.FORECAST,
@@ -49,6 +49,18 @@ def _refetch(task_id: int) -> ApprovalTask:
     return ApprovalTask.objects.select_related("process").get(pk=task_id)
 
 
+def _lock_task(task_id: int, plan_id: int) -> tuple[ApprovalTask, Plan]:
+    """Under the process lock: the task as it is now and its plan locked, tied together.
+
+    The activations of the action read the plan through the task's process
+    (``rules.plan_of``); they find this one, locked and current, instead of loading it.
+    """
+    task = ApprovalTask.objects.select_related("process__planprocess").get(pk=task_id)
+    plan = lock_plan(plan_id, with_revision=True)
+    task.process.planprocess.plan = plan
+    return task, plan
+
+
 @transaction.atomic
 def task_claim(*, actor: Any, task_id: Any) -> ApprovalTask:
     task, plan = _open_task(actor, task_id)
@@ -66,8 +78,18 @@ def task_claim(*, actor: Any, task_id: Any) -> ApprovalTask:
     return task
 
 
-def _take(task: ApprovalTask, actor: Any) -> dict[str, str]:
-    """Assign the task to ``actor``; say whose stale claim it replaced, if any."""
+def _take(task: ApprovalTask, actor: Any, *, saved_later: bool = False) -> dict[str, str]:
+    """Assign the task to ``actor``; say whose stale claim it replaced, if any.
+
+    ``saved_later``: the caller completes the task in the same transaction, and the
+    completion's save writes the owner with the rest; viewflow's ``assign`` would
+    save the row once more only to have it saved again (what it does to the task,
+    owner and status, is done here without that save).
+    """
+    if task.owner_id is None and saved_later:
+        task.owner = actor
+        task.status = STATUS.ASSIGNED
+        return {}
     activation = task.flow_task.activation_class(task)
     if task.owner_id is None:
         activation.assign(actor)
@@ -134,37 +156,39 @@ def task_decide(
     reopens the plan's focus and core task for its resubmission."""
     task, plan = _open_task(actor, task_id)
     with locked(task.process_id):
-        task = _refetch(task.pk)
-        plan = lock_plan(plan.pk)
+        task, plan = _lock_task(task.pk, plan.pk)
         check_open(task)
         step = task.flow_task.step
         if step == Step.REVISE:
             raise Conflict("A request for changes is answered by resubmitting the plan.")
         if plan.author_id == actor.pk:
             raise Forbidden("Nobody reviews or signs off a plan they wrote.")
-        check_four_eyes(actor, plan, step)
-        if not rules.may_act(actor, task):
-            raise Forbidden("You may not decide on this task.")
+        check_may_decide(actor, task, step)
         if task.owner_id not in (None, actor.pk) and not rules.claim_is_stale(task):
             raise Conflict(f"{task.owner.username} has claimed this task.")
         comment = _validate_decision(task, plan, outcome, comment)
         amount = check_decision(plan, step, outcome, comment, amount, reclassify)
 
         claimed_now = task.owner_id != actor.pk
-        took_over = _take(task, actor) if claimed_now else {}
+        took_over = _take(task, actor, saved_later=True) if claimed_now else {}
         activation = task.flow_task.activation_class(task)
         decision = record_decision(plan, task, actor, outcome, comment, reclassify=reclassify)
         if amount is not None:
             forecast_record(plan, task, decision, amount)
-        task.data["outcome"] = outcome
-        task.save()
-        siblings = list(
-            ApprovalTask.objects.filter(
-                rules.open_q(), process=task.process, flow_task=task.flow_task
-            ).exclude(pk=task.pk)
+        task.data["outcome"] = outcome  # saved with the task when the activation completes it
+        # only the steps split by department have siblings a decision can close
+        siblings = (
+            list(
+                ApprovalTask.objects.filter(
+                    rules.open_q(), process=task.process, flow_task=task.flow_task
+                ).exclude(pk=task.pk)
+            )
+            if step in rules.DEPARTMENT_STEPS
+            else []
         )
         activation.start(None)
-        activation.execute()
+        with conditions.deciding(decision):
+            activation.execute()
         before, after = sync_status(plan, task.process)
         event_record(
             company_id=plan.company_id,
@@ -190,7 +214,7 @@ def task_decide(
         _record_closed(plan, siblings, decision)
         _after_decision(actor, plan, step, decision, after)
         hooks.plan_decided(decision=decision, status=after)
-    return _refetch(task.pk)
+    return task  # as the activation left it: done, with its outcome
 
 
 def _after_decision(actor: Any, plan: Plan, step: str, decision: Decision, status: str) -> None:
