@@ -17,6 +17,7 @@ from apps.org.selectors import company_for
 from apps.plans.history import event_list_for, label
 from apps.plans.models import Plan, Status
 from apps.plans.selectors import plan_list_for
+from workflows.rules import standing_of
 from workflows.selectors import (
     feedback_owed,
     plans_in_flight,
@@ -34,8 +35,9 @@ def home(request):
     user = request.user
     company = company_for(user)
     mine = plan_list_for(user=user).filter(author=user).order_by("-updated_at")
-    inbox = list(task_inbox(user=user)[:10])
-    queue = list(task_queue(user=user)[:10])
+    standing = standing_of(user)  # read once for the inbox, the queue and their counts
+    inbox = list(task_inbox(user=user, standing=standing)[:10])
+    queue = list(task_queue(user=user, standing=standing)[:10])
     audits = has_company_perm(user, company, "audit_plans")
     return render(
         request,
@@ -44,7 +46,7 @@ def home(request):
             "company": company,
             "inbox": inbox,
             "queue": queue,
-            "counts": task_counts(user=user),
+            "counts": task_counts(user=user, standing=standing),
             "sign_off": [t for t in inbox + queue if t.flow_task.step == Step.SIGN_OFF],
             "owed": feedback_owed(user=user)[:10],
             "today": timezone.localdate(now()),
