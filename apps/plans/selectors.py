@@ -207,4 +207,3 @@ def feedback_access(*, user: Any, feedback_id: Any) -> Feedback:
     if feedback is None:
         raise NotFound()
     return feedback
-
