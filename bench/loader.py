@@ -108,7 +108,7 @@ class Template:
         self.events = list(Event.objects.filter(plan_id=plan.pk).order_by("id"))
 
 
-def load(world: Any, *, plans: int, events_per_plan: int = 10, seed: int = 13) -> dict:
+def load(world: Any, *, plans: int, events_per_plan: int = 11, seed: int = 13) -> dict:
     """Fill the database up to ``plans`` plans (templates included) in the world's company."""
     rng = random.Random(seed + plans)
     began = time.perf_counter()

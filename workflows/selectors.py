@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from apps.core.errors import NotFound
 from apps.core.ids import object_id
@@ -182,10 +182,12 @@ def plan_waiting_filter(
     return plans
 
 
-def plans_in_flight(*, user: Any) -> list[Plan]:
-    """The user's own plans under way (submitted, not finished): who acts next, soonest due."""
+def plans_in_flight(*, user: Any, visible: QuerySet[Plan] | None = None) -> list[Plan]:
+    """The user's own plans under way (submitted, not finished): who acts next, soonest due.
+
+    ``visible`` is ``plan_list_for(user=user)`` when the caller has it already."""
     plans = (
-        plan_list_for(user=user)
+        (plan_list_for(user=user) if visible is None else visible)
         .filter(
             author=user,
             status__in=[Status.IN_REVIEW, Status.AWAITING_SIGNOFF, Status.APPROVED],
@@ -209,11 +211,16 @@ def task_counts(*, user: Any, standing: rules.Standing | None = None) -> dict[st
     moment = now()
     inbox = task_inbox(user=user, standing=standing)
     queue = task_queue(user=user, standing=standing)
+    # the queue's first rows in due order hold all its overdue tasks (due before now), so
+    # one walk counts both; the inbox is counted from the user's own tasks
+    queue_rows = queue[: COUNT_CAP + 1].aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(deadline__due_at__lt=moment))
+    )
     raw = {
         "inbox": _capped(inbox, any_order=True),
-        "queue": _capped(queue),
+        "queue": queue_rows["total"],
         "overdue": _capped(inbox.filter(deadline__due_at__lt=moment), any_order=True)
-        + _capped(queue.filter(deadline__due_at__lt=moment)),
+        + queue_rows["overdue"],
     }
     counts: dict[str, Any] = {name: min(count, COUNT_CAP) for name, count in raw.items()}
     counts["capped"] = [name for name, count in raw.items() if count > COUNT_CAP]

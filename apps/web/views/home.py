@@ -34,7 +34,8 @@ def home(request):
         return redirect("admin:index")
     user = request.user
     company = company_for(user)
-    mine = plan_list_for(user=user).filter(author=user).order_by("-updated_at")
+    visible = plan_list_for(user=user)  # read once: it asks guardian for the user's rights
+    mine = visible.filter(author=user).order_by("-updated_at")
     standing = standing_of(user)  # read once for the inbox, the queue and their counts
     inbox = list(task_inbox(user=user, standing=standing)[:10])
     queue = list(task_queue(user=user, standing=standing)[:10])
@@ -52,9 +53,9 @@ def home(request):
             "today": timezone.localdate(now()),
             "drafts": mine.filter(status=Status.DRAFT)[:10],
             "sent_back": plans_next_steps(mine.filter(status=Status.CHANGES_REQUESTED)[:10]),
-            "in_flight": plans_in_flight(user=user),
+            "in_flight": plans_in_flight(user=user, visible=visible),
             "activity": _activity(user) if audits else [],
-            "recent": plans_next_steps(plan_list_for(user=user).order_by("-updated_at")[:8]),
+            "recent": plans_next_steps(visible.order_by("-updated_at")[:8]),
             "can_draft": has_company_perm(user, company, "draft_plans"),
         },
     )
