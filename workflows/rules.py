@@ -8,7 +8,11 @@ escalations, the notification candidates, the web pages and the API.
 on tasks with the user as a parameter. The user may be a known id (the queue,
 the per-object check), the task's own owner (is a claim stale?) or the outer
 user of a query over users (who should be told?). All three forms read the same
-rules, so they cannot disagree:
+rules, so they cannot disagree. The plan's company, author and id are read through the
+process, or from the task's deadline row, which carries them (``ON_DEADLINE``). The
+queue and the inbox ask it for one user at a time in the list form ``may_act_listed_q``:
+the user's standing read once, each task judged from its deadline row (a test compares
+the two forms over tasks in every state):
 
 - review and take-up: an active, non-superuser member of the plan's company who
   holds ``review_plans`` on the task's department, and is not the plan's author;
