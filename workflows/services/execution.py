@@ -196,7 +196,9 @@ def feedback_reply(*, actor: Any, feedback_id: Any, text: str) -> FeedbackReply:
         reply = FeedbackReply.objects.create(
             feedback=feedback, author=actor, text=text, created_at=timeutils.now()
         )
-        _feedback_event(plan, actor, Action.REPLY, text, feedback_id=feedback.pk, reply_id=reply.pk)
+        _feedback_event(
+            plan, actor, Action.REPLY, text, feedback_id=feedback.pk, reply_id=reply.pk
+        )
         hooks.feedback_replied(reply)
     return reply
 
