@@ -32,7 +32,9 @@ def task_opened(task: Any) -> None:
     # routes frozen before a step existed (take-up) fall back to the company's setting now
     days = Route.from_dict(plan.route).deadlines.get(step) or deadlines_of(plan.company)[step]
     TaskDeadline.objects.create(
-        task=task, company_id=plan.company_id, due_at=add_working_days(task.created, days)
+        task=task,
+        due_at=add_working_days(task.created, days),
+        **TaskDeadline.facts_of(task, plan),
     )
     if step != Step.REVISE:
         _owe(outbox.TASK_QUEUED, task_id=task.pk, key=f"queued:{task.pk}")

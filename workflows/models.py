@@ -95,13 +95,27 @@ class ApprovalTask(Task):
 
 
 class TaskDeadline(models.Model):
-    """When a human task is due; reminders and escalations hang off this row."""
+    """When a human task is due; reminders and escalations hang off this row.
+
+    The row also carries the facts about its task that never change once the task is
+    open (``hooks.task_opened`` writes them with the deadline, migration 0004 filled the
+    older rows): the plan, its company and author, the step, and the permission the task
+    asks for and on what. The queue and the inbox walk these rows in due order and decide
+    who may act from them (``rules.may_act_listed_q``) without reaching the plan through
+    the process. What does change (the task's status and owner) stays on the task.
+    """
 
     task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="deadline")
     company_id = models.BigIntegerField(db_index=True)
     due_at = models.DateTimeField(db_index=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    plan_id = models.BigIntegerField(null=True, blank=True)
+    author_id = models.BigIntegerField(null=True, blank=True)
+    step = models.CharField(max_length=32, blank=True, default="")
+    # viewflow's task.owner_permission and its object's id (a department or the company)
+    owner_permission = models.CharField(max_length=255, null=True, blank=True)
+    permission_obj_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at"]
@@ -112,6 +126,38 @@ class TaskDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"task {self.task_id} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def facts_of(task: Any, plan: Any) -> dict[str, Any]:
+        """The fixed facts a deadline carries about its open task (see the class)."""
+        return deadline_facts(
+            flow_task=task.flow_task,
+            owner_permission=task.owner_permission,
+            owner_permission_obj_pk=task.owner_permission_obj_pk,
+            plan_id=plan.pk,
+            author_id=plan.author_id,
+            company_id=plan.company_id,
+        )
+
+
+def deadline_facts(
+    *,
+    flow_task: Any,
+    owner_permission: str | None,
+    owner_permission_obj_pk: str | None,
+    plan_id: int,
+    author_id: int,
+    company_id: int,
+) -> dict[str, Any]:
+    """``TaskDeadline``'s facts from the task's and the plan's columns (also migration 0004)."""
+    return {
+        "company_id": company_id,
+        "plan_id": plan_id,
+        "author_id": author_id,
+        "step": getattr(flow_task, "step", ""),
+        "owner_permission": owner_permission or None,
+        "permission_obj_id": int(owner_permission_obj_pk) if owner_permission_obj_pk else None,
+    }
 
 
 class OutboxEvent(models.Model):

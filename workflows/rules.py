@@ -8,7 +8,11 @@ escalations, the notification candidates, the web pages and the API.
 on tasks with the user as a parameter. The user may be a known id (the queue,
 the per-object check), the task's own owner (is a claim stale?) or the outer
 user of a query over users (who should be told?). All three forms read the same
-rules, so they cannot disagree:
+rules, so they cannot disagree. The plan's company, author and id are read through the
+process, or from the task's deadline row, which carries them (``ON_DEADLINE``). The
+queue and the inbox ask it for one user at a time in the list form ``may_act_listed_q``:
+the user's standing read once, each task judged from its deadline row (a test compares
+the two forms over tasks in every state):
 
 - review and take-up: an active, non-superuser member of the plan's company who
   holds ``review_plans`` on the task's department, and is not the plan's author;
@@ -21,6 +25,7 @@ rules, so they cannot disagree:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -116,13 +121,23 @@ def _inside(user: Any) -> Any:
     return user
 
 
-def may_act_q(user: Any) -> Q:
+# Where a task query finds its plan's company, author and id: through the process, or on
+# the task's deadline row, which carries them (``TaskDeadline``) and spares the joins.
+THROUGH_PROCESS = {"company": f"{PLAN}__company_id", "author": f"{PLAN}__author_id", "plan": PLAN}
+ON_DEADLINE = {
+    "company": "deadline__company_id",
+    "author": "deadline__author_id",
+    "plan": "deadline__plan",
+}
+
+
+def may_act_q(user: Any, plan_facts: dict[str, str] = THROUGH_PROCESS) -> Q:
     """Tasks that ``user`` may act on now; ``user`` is an id, ``F("owner_id")`` or an OuterRef.
 
     Says nothing of the task's state (open or claimed): callers add that.
     """
     inner = _inside(user)
-    company = OuterRef(f"{PLAN}__company_id")
+    company = OuterRef(plan_facts["company"])
     member = Exists(
         Membership.objects.filter(
             user_id=inner,
@@ -148,11 +163,11 @@ def may_act_q(user: Any) -> Q:
             user_id=inner, permission__codename="sign_off_plans", content_object_id=company
         )
     )
-    reviewed = _decided(inner, Step.REVIEW)
-    signed = _decided(inner, Step.SIGN_OFF)
+    reviewed = _decided(inner, Step.REVIEW, plan_facts)
+    signed = _decided(inner, Step.SIGN_OFF, plan_facts)
     # the review node is named after its step (viewflow stores "app/module.Flow.node")
     review_task = Q(flow_task__endswith=f".{Step.REVIEW}")
-    author = Q(**{f"{PLAN}__author_id": user})
+    author = Q(**{plan_facts["author"]: user})
     return (
         Q(flow_task_type="HUMAN")
         & member
@@ -164,11 +179,10 @@ def may_act_q(user: Any) -> Q:
     )
 
 
-def _decided(inner: Any, step: str) -> Exists:
+def _decided(inner: Any, step: str, plan_facts: dict[str, str]) -> Exists:
     """Whether the user decided a ``step`` task of the task's plan (any round)."""
-    return Exists(
-        Decision.objects.filter(plan_id=OuterRef(f"{PLAN}__id"), actor_id=inner, step=step)
-    )
+    plan = OuterRef(f"{plan_facts['plan']}_id")
+    return Exists(Decision.objects.filter(plan_id=plan, actor_id=inner, step=step))
 
 
 def may_act(user: Any, task: Any) -> bool:
@@ -213,9 +227,87 @@ def decided(user: Any, plan: Any, step: str) -> bool:
     return Decision.objects.filter(plan=plan, actor_id=user.pk, step=step).exists()
 
 
-def claim_is_stale_q() -> Q:
+@dataclass(frozen=True)
+class Standing:
+    """What one user holds that ``may_act_q`` asks about, read once for a list.
+
+    ``company_id`` is None unless the user is an active, non-superuser member (then
+    they act on nothing); ``reviews`` are the departments of that company on which they
+    hold ``review_plans``; ``signs``, whether they hold ``sign_off_plans`` on it.
+    """
+
+    user_id: int
+    company_id: int | None
+    reviews: frozenset[int]
+    signs: bool
+
+
+def standing_of(user: Any) -> Standing:
+    """The user's standing, in two queries, whatever the number of tasks."""
+    company_id = (
+        Membership.objects.filter(user_id=user.pk, user__is_active=True, user__is_superuser=False)
+        .values_list("company_id", flat=True)
+        .first()
+    )
+    if company_id is None:
+        return Standing(user.pk, None, frozenset(), False)
+    reviews = DepartmentUserObjectPermission.objects.filter(
+        user_id=user.pk, permission__codename="review_plans", content_object__company_id=company_id
+    ).values_list(Value("review"), "content_object_id")
+    signs = CompanyUserObjectPermission.objects.filter(
+        user_id=user.pk, permission__codename="sign_off_plans", content_object_id=company_id
+    ).values_list(Value("sign"), "content_object_id")
+    held = list(reviews.union(signs, all=True))
+    return Standing(
+        user_id=user.pk,
+        company_id=company_id,
+        reviews=frozenset(pk for kind, pk in held if kind == "review"),
+        signs=any(kind == "sign" for kind, _ in held),
+    )
+
+
+def may_act_listed_q(standing: Standing, prefix: str = "deadline__") -> Q:
+    """``may_act_q`` for one user, on the facts a task's deadline carries (``TaskDeadline``).
+
+    The same rule in the form a list needs: the user's standing is read once, and each
+    task is judged from its own deadline row (company, author, step, permission and its
+    object), so that the queue and the inbox walk the deadlines in due order without
+    reaching the plan through the process. Only the four-eyes check asks the decisions.
+    tests/workflows/test_listed_rule.py compares it with ``may_act_q`` over many tasks.
+    """
+    if standing.company_id is None:
+        return Q(pk__in=[])
+    user = standing.user_id
+    author = Q(**{f"{prefix}author_id": user})
+    plan = OuterRef(f"{prefix}plan_id")
+
+    def decided(step: str) -> Exists:
+        return Exists(Decision.objects.filter(plan_id=plan, actor_id=user, step=step))
+
+    branches = Q(**{f"{prefix}owner_permission__isnull": True}) & author
+    if standing.reviews:
+        branches |= (
+            Q(
+                **{
+                    f"{prefix}owner_permission": REVIEW_PERMISSION,
+                    f"{prefix}permission_obj_id__in": sorted(standing.reviews),
+                }
+            )
+            & ~author
+            & ~(Q(**{f"{prefix}step": Step.REVIEW}) & decided(Step.SIGN_OFF))
+        )
+    if standing.signs:
+        branches |= (
+            Q(**{f"{prefix}owner_permission": SIGN_OFF_PERMISSION})
+            & ~author
+            & ~decided(Step.REVIEW)
+        )
+    return Q(**{f"{prefix}company_id": standing.company_id}) & branches
+
+
+def claim_is_stale_q(plan_facts: dict[str, str] = THROUGH_PROCESS) -> Q:
     """Claimed by someone who may no longer act: the task is back in the others' queue."""
-    return Q(owner__isnull=False) & ~may_act_q(F("owner_id"))
+    return Q(owner__isnull=False) & ~may_act_q(F("owner_id"), plan_facts)
 
 
 def claim_is_stale(task: Any) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from apps.core.errors import NotFound
 from apps.core.ids import object_id
@@ -46,42 +46,42 @@ def process_access(*, user: Any, process_id: Any) -> PlanProcess:
     return process
 
 
-def _overdue_first(queryset: QuerySet[ApprovalTask], user: Any) -> QuerySet[ApprovalTask]:
-    """Open tasks, overdue first and then by due date, walked from the deadlines.
+def _listed(user: Any, standing: rules.Standing | None = None) -> QuerySet[ApprovalTask]:
+    """Open human tasks the user may act on (``rules.may_act_listed_q``), overdue first.
 
     For open tasks "overdue first, then by due date" is the due date's own order (overdue
     means due before now), so the company's deadlines index (company_id, due_at, task)
-    yields the rows in order and a page stops after its rows instead of sorting every
-    match. Every human task gets its deadline in the transaction that opens it
-    (``hooks.task_opened``) and the deadline carries the plan's company, so the filter
-    below only restates the company scope for that index.
+    yields the rows in order, each row says itself whether the user may act on its task,
+    and a page stops after its rows instead of sorting every match. Every human task gets
+    its deadline, with the facts the rule reads, in the transaction that opens it
+    (``hooks.task_opened``).
     """
-    membership = membership_of(user)
-    if membership is None:
-        return queryset.none()
-    return queryset.filter(deadline__company_id=membership.company_id).order_by(
-        "deadline__due_at", "id"
+    standing = standing or rules.standing_of(user)
+    return (
+        ApprovalTask.objects.filter(rules.open_q(), flow_task_type="HUMAN")
+        .filter(rules.may_act_listed_q(standing))
+        .select_related("owner", "deadline", "process__planprocess__plan__author")
+        .order_by("deadline__due_at", "id")
     )
 
 
-def task_inbox(*, user: Any) -> QuerySet[ApprovalTask]:
-    """Open tasks assigned to the user that the user may still act on, overdue first."""
-    return _overdue_first(
-        ApprovalTask.objects.may_act(user)
-        .filter(rules.open_q(), owner=user)
-        .select_related("owner", "deadline", "process__planprocess__plan__author"),
-        user,
-    )
+def task_inbox(*, user: Any, standing: rules.Standing | None = None) -> QuerySet[ApprovalTask]:
+    """Open tasks assigned to the user that the user may still act on, overdue first.
+
+    Its count is better taken in any order (``count_in_any_order``): the database then
+    reads the user's own open tasks (index ``task_open_by_owner``) and stops at the cap,
+    where counting in due order walks the whole company's deadlines to find them.
+    """
+    tasks = _listed(user, standing).filter(owner_id=user.pk)
+    tasks.count_in_any_order = True
+    return tasks
 
 
-def task_queue(*, user: Any) -> QuerySet[ApprovalTask]:
-    """Unclaimed tasks the user may claim, overdue first."""
-    return _overdue_first(
-        ApprovalTask.objects.user_queue(user)
-        .filter(rules.open_q())
-        .select_related("owner", "deadline", "process__planprocess__plan__author"),
-        user,
-    )
+def task_queue(*, user: Any, standing: rules.Standing | None = None) -> QuerySet[ApprovalTask]:
+    """Tasks the user may claim, overdue first: unclaimed, or claimed by someone who may
+    no longer act (``rules.claim_is_stale_q``)."""
+    stale = rules.claim_is_stale_q(rules.ON_DEADLINE)
+    return _listed(user, standing).filter(Q(owner__isnull=True) | stale)
 
 
 def task_done(*, user: Any) -> QuerySet[ApprovalTask]:
@@ -182,10 +182,12 @@ def plan_waiting_filter(
     return plans
 
 
-def plans_in_flight(*, user: Any) -> list[Plan]:
-    """The user's own plans under way (submitted, not finished): who acts next, soonest due."""
+def plans_in_flight(*, user: Any, visible: QuerySet[Plan] | None = None) -> list[Plan]:
+    """The user's own plans under way (submitted, not finished): who acts next, soonest due.
+
+    ``visible`` is ``plan_list_for(user=user)`` when the caller has it already."""
     plans = (
-        plan_list_for(user=user)
+        (plan_list_for(user=user) if visible is None else visible)
         .filter(
             author=user,
             status__in=[Status.IN_REVIEW, Status.AWAITING_SIGNOFF, Status.APPROVED],
@@ -197,17 +199,38 @@ def plans_in_flight(*, user: Any) -> list[Plan]:
     return sorted(plans_next_steps(plans), key=lambda p: (not p.overdue, p.next_due or far))
 
 
-def task_counts(*, user: Any) -> dict[str, int]:
-    """The badges of a reviewer's or signer's dashboard."""
+# A dashboard's badge says "100+" past this: a number anyone reads, counted without walking
+# a long queue to its end (the API's lists count to 1,000, ``apps.api.base``).
+COUNT_CAP = 100
+
+
+def task_counts(*, user: Any, standing: rules.Standing | None = None) -> dict[str, Any]:
+    """The badges of a reviewer's or signer's dashboard. Each stops at ``COUNT_CAP``, and
+    ``capped`` names those that would go on, so that a long queue is not counted in full."""
+    standing = standing or rules.standing_of(user)
     moment = now()
-    inbox = ApprovalTask.objects.may_act(user).filter(rules.open_q(), owner=user)
-    queue = ApprovalTask.objects.user_queue(user).filter(rules.open_q())
-    return {
-        "inbox": inbox.count(),
-        "queue": queue.count(),
-        "overdue": inbox.filter(rules.overdue_q(moment)).count()
-        + queue.filter(rules.overdue_q(moment)).count(),
+    inbox = task_inbox(user=user, standing=standing)
+    queue = task_queue(user=user, standing=standing)
+    # the queue's first rows in due order hold all its overdue tasks (due before now), so
+    # one walk counts both; the inbox is counted from the user's own tasks
+    queue_rows = queue[: COUNT_CAP + 1].aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(deadline__due_at__lt=moment))
+    )
+    raw = {
+        "inbox": _capped(inbox, any_order=True),
+        "queue": queue_rows["total"],
+        "overdue": _capped(inbox.filter(deadline__due_at__lt=moment), any_order=True)
+        + queue_rows["overdue"],
     }
+    counts: dict[str, Any] = {name: min(count, COUNT_CAP) for name, count in raw.items()}
+    counts["capped"] = [name for name, count in raw.items() if count > COUNT_CAP]
+    return counts
+
+
+def _capped(tasks: QuerySet[ApprovalTask], *, any_order: bool = False) -> int:
+    """How many, counting no further than one past ``COUNT_CAP``: the database walks the
+    deadlines in the list's order (or the inbox's own rows, see ``task_inbox``) and stops."""
+    return (tasks.order_by() if any_order else tasks)[: COUNT_CAP + 1].count()
 
 
 def feedback_owed(*, user: Any) -> QuerySet[ExecutingDepartment]:

@@ -33,7 +33,10 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.object_list
-        # in the list's order: the database walks the list's index and stops past the cap
+        # in the list's order: the database walks the list's index and stops past the cap;
+        # a list may say that its rows are better counted in any order (``selectors.task_inbox``)
+        if getattr(rows, "count_in_any_order", False):
+            rows = rows.order_by()
         total = rows[: self.CAP + 1].count() if hasattr(rows, "count") else len(rows)
         self.capped = total > self.CAP
         return min(total, self.CAP)

@@ -177,6 +177,8 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # four eyes in the queue: the plans a person decided at a step (migration 0006)
+        indexes = [models.Index(fields=["actor", "step", "plan"], name="decision_actor_step")]
 
     def __str__(self) -> str:
         return f"{self.outcome} by {self.actor} on {self.revision}"

@@ -104,8 +104,12 @@ if _ENGINE == "django.db.backends.sqlite3":
     )
 elif _ENGINE == "django.db.backends.postgresql":
     # A row lock that cannot be had in time fails the statement instead of queueing forever.
+    # No JIT: the lists are short index walks whose cost estimates (a LIMIT over a large
+    # table) pass the JIT threshold, and compiling took longer than running them (50-60 ms
+    # of a 100,000-plan queue's count; README "Performance").
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", f"-c lock_timeout={env.int('DATABASE_LOCK_TIMEOUT_MS', default=10000)}"
+        "options",
+        f"-c lock_timeout={env.int('DATABASE_LOCK_TIMEOUT_MS', default=10000)} -c jit=off",
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

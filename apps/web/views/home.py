@@ -17,6 +17,7 @@ from apps.org.selectors import company_for
 from apps.plans.history import event_list_for, label
 from apps.plans.models import Plan, Status
 from apps.plans.selectors import plan_list_for
+from workflows.rules import standing_of
 from workflows.selectors import (
     feedback_owed,
     plans_in_flight,
@@ -33,9 +34,11 @@ def home(request):
         return redirect("admin:index")
     user = request.user
     company = company_for(user)
-    mine = plan_list_for(user=user).filter(author=user).order_by("-updated_at")
-    inbox = list(task_inbox(user=user)[:10])
-    queue = list(task_queue(user=user)[:10])
+    visible = plan_list_for(user=user)  # read once: it asks guardian for the user's rights
+    mine = visible.filter(author=user).order_by("-updated_at")
+    standing = standing_of(user)  # read once for the inbox, the queue and their counts
+    inbox = list(task_inbox(user=user, standing=standing)[:10])
+    queue = list(task_queue(user=user, standing=standing)[:10])
     audits = has_company_perm(user, company, "audit_plans")
     return render(
         request,
@@ -44,15 +47,15 @@ def home(request):
             "company": company,
             "inbox": inbox,
             "queue": queue,
-            "counts": task_counts(user=user),
+            "counts": task_counts(user=user, standing=standing),
             "sign_off": [t for t in inbox + queue if t.flow_task.step == Step.SIGN_OFF],
             "owed": feedback_owed(user=user)[:10],
             "today": timezone.localdate(now()),
             "drafts": mine.filter(status=Status.DRAFT)[:10],
             "sent_back": plans_next_steps(mine.filter(status=Status.CHANGES_REQUESTED)[:10]),
-            "in_flight": plans_in_flight(user=user),
+            "in_flight": plans_in_flight(user=user, visible=visible),
             "activity": _activity(user) if audits else [],
-            "recent": plans_next_steps(plan_list_for(user=user).order_by("-updated_at")[:8]),
+            "recent": plans_next_steps(visible.order_by("-updated_at")[:8]),
             "can_draft": has_company_perm(user, company, "draft_plans"),
         },
     )
