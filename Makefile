@@ -34,6 +34,7 @@ browser-deps:
 TEST_WORKERS ?= auto
 test: install browser-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
