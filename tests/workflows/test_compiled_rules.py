@@ -45,3 +45,56 @@ def test_the_users_who_may_act_come_out_as_the_orm_lists_them(user):
         listed = {u.pk: u.email for u in rules.users_who_may_act_list(task)}
         assert listed == {u.pk: u.email for u in rules.users_who_may_act(task)}
         assert listed  # someone may act on each of them
+
+
+def test_task_access_finds_what_plan_list_for_shows_and_nothing_else(user):
+    from apps.core.errors import NotFound
+    from apps.plans.selectors import plan_list_for
+    from workflows.models import ApprovalTask
+    from workflows.selectors import task_access
+
+    tasks = _tasks(user)
+    everyone = list(get_user_model().objects.all())
+    seen = hidden = 0
+    for task in ApprovalTask.objects.filter(flow_task_type="HUMAN"):
+        for person in everyone:
+            visible = plan_list_for(user=person).filter(pk=task.process.planprocess.plan.pk)
+            if visible.exists():
+                found = task_access(user=person, task_id=task.pk)
+                assert found == task
+                assert found.process.planprocess.plan.author == task.process.planprocess.plan.author
+                assert found.owner_id == task.owner_id
+                seen += 1
+            else:
+                with pytest.raises(NotFound):
+                    task_access(user=person, task_id=task.pk)
+                hidden += 1
+    assert len(tasks) >= 3 and seen and hidden  # some see each task, some do not
+
+
+def test_the_locked_plan_and_task_come_out_as_the_orm_loads_them(user):
+    from django.db import transaction
+
+    from apps.plans.models import Plan
+    from workflows.models import ApprovalTask
+    from workflows.services._common import current_revision, lock_plan
+    from workflows.services.tasks import _lock_task
+
+    _tasks(user)
+    plan_fields = [f.attname for f in Plan._meta.concrete_fields]
+    for task in ApprovalTask.objects.filter(flow_task_type="HUMAN"):
+        expected = Plan.objects.get(pk=task.process.planprocess.plan_id)
+        with transaction.atomic():
+            locked_task, plan = _lock_task(task.pk, expected.pk)
+            bare = lock_plan(expected.pk)
+        for got in (plan, bare):
+            assert [getattr(got, n) for n in plan_fields] == [
+                getattr(expected, n) for n in plan_fields
+            ]
+            assert got.company == expected.company
+        revision = expected.revisions.get(number=expected.revision_count)
+        assert current_revision(plan).pk == revision.pk
+        assert current_revision(plan).content_sha256 == revision.content_sha256
+        assert locked_task == task and locked_task.status == task.status
+        assert locked_task.process.planprocess.plan is plan
+        assert locked_task.data == task.data

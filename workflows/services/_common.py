@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import PROCESS, STATUS
 
+from apps.core import compiled
 from apps.core.errors import Busy, Conflict, NotFound, ValidationError
 from apps.core.timeutils import now
 from apps.org.models import Department
@@ -56,6 +57,16 @@ def lock_plan(plan_id: int, *, with_revision: bool = False) -> Plan:
     ``with_revision``: the current revision's id and fingerprint come in the same
     statement, for ``current_revision``.
     """
+    # compiled once (``apps.core.compiled``): every action locks its plan
+    found = compiled.objects(
+        ("lock_plan", with_revision), lambda pk: _locking_plan(pk, with_revision), plan_id
+    )
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+def _locking_plan(plan_id: int, with_revision: bool) -> QuerySet[Plan]:
     plans = Plan.objects.select_for_update(of=("self",)).select_related("company")
     if with_revision:
         current = PlanRevision.objects.filter(
@@ -64,10 +75,7 @@ def lock_plan(plan_id: int, *, with_revision: bool = False) -> Plan:
         plans = plans.annotate(
             **{f"_revision_{name}": Subquery(current.values(name)) for name in _REVISION_FIELDS}
         )
-    plan = plans.filter(pk=plan_id).first()
-    if plan is None:
-        raise NotFound()
-    return plan
+    return plans.filter(pk=plan_id)[:1]
 
 
 def current_revision(plan: Plan) -> PlanRevision:
