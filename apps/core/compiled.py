@@ -48,9 +48,33 @@ def objects(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[Any]:
 
     Unlike ``instances`` this keeps what the queryset selects beside its model's columns:
     its ``select_related`` objects and its annotations (and its ``select_for_update``).
-    The compiler that built the statement reads the rows back; it is kept per database
-    connection (it holds one), so each thread compiles its own once.
     """
+    compiler, alias, rows = _read(key, build, ids)
+    select, klass_info = compiler.select, compiler.klass_info
+    model_cls = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, alias)
+    found = []
+    for row in rows:
+        obj = model_cls.from_db(alias, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for name, position in compiler.annotation_col_map.items():
+            setattr(obj, name, row[position])
+        found.append(obj)
+    return found
+
+
+def values(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[tuple]:
+    """The rows of ``build(*ids)`` (a ``values_list``), converted as the ORM converts them."""
+    return _read(key, build, ids)[2]
+
+
+def _read(key: Any, build: Callable[..., QuerySet], ids: tuple) -> tuple[Any, str, list]:
+    """Run the compiled statement; its rows through the converters of the compiler that
+    built it. That compiler is kept per database connection (it holds one), so each
+    thread compiles its own once."""
     alias, sql, params = _statement(key, build, ids)
     connection = connections[alias]
     compilers = connection.__dict__.setdefault("_compiled_readers", {})
@@ -62,20 +86,7 @@ def objects(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[Any]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    select, klass_info = compiler.select, compiler.klass_info
-    model_cls = klass_info["model"]
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, alias)
-    found = []
-    for row in compiler.results_iter([rows]):
-        obj = model_cls.from_db(alias, init_list, row[start:end])
-        for populator in populators:
-            populator.populate(row, obj)
-        for name, position in compiler.annotation_col_map.items():
-            setattr(obj, name, row[position])
-        found.append(obj)
-    return found
+    return compiler, alias, list(compiler.results_iter([rows]))
 
 
 def _statement(key: Any, build: Callable[..., QuerySet], ids: tuple) -> tuple[str, str, list]:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 
-from apps.core import timeutils
+from apps.core import compiled, timeutils
 from apps.core.errors import NotFound
 from apps.core.ids import object_id
 
@@ -68,9 +68,14 @@ def email_deliver(*, notification_id: int) -> bool:
         ).update(email_status=EmailStatus.SENT, emailed_at=timeutils.now())
         if not claimed:
             return False
-        notification = Notification.objects.select_related("user").get(pk=notification_id)
+        # compiled once (``apps.core.compiled``): every e-mail sent reads it
+        (notification,) = compiled.objects("notification_to_email", _with_user, notification_id)
         _email(notification).send()
     return True
+
+
+def _with_user(notification_id: int) -> Any:
+    return Notification.objects.select_related("user").filter(pk=notification_id)[:1]
 
 
 def _email(notification: Notification) -> EmailMessage:

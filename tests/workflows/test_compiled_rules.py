@@ -98,3 +98,45 @@ def test_the_locked_plan_and_task_come_out_as_the_orm_loads_them(user):
         assert locked_task == task and locked_task.status == task.status
         assert locked_task.process.planprocess.plan is plan
         assert locked_task.data == task.data
+
+
+def test_the_relay_and_status_reads_answer_as_the_orm(user):
+
+    from apps.notifications.models import Notification
+    from apps.notifications.services import _with_user, notifications_create
+    from apps.plans.models import Decision, Plan
+    from workflows.models import ApprovalTask, PlanProcess
+    from workflows.notifications import _settle_rows, _task
+    from workflows.services._common import _open_nodes
+
+    _tasks(user)
+    for task in ApprovalTask.objects.all():
+        got = _task(task.pk)
+        assert got == task and got.owner_id == task.owner_id
+        assert got.process.planprocess.plan.author == task.process.planprocess.plan.author
+    assert _task(-1) is None
+    for process in PlanProcess.objects.all():
+        open_nodes = ApprovalTask.objects.filter(rules.open_q(), process=process)
+        assert _open_nodes(process) == set(open_nodes.values_list("flow_task", flat=True))
+    for plan in Plan.objects.all():
+        closed = ApprovalTask.objects.filter(
+            flow_task_type="HUMAN", process__planprocess__plan=plan
+        ).exclude(rules.open_q())
+        requests = Decision.objects.filter(plan=plan, outcome="request_changes")
+        expected = [("task", pk) for pk in closed.values_list("pk", flat=True)]
+        assert sorted(_settle_rows(plan.pk, False)) == sorted(expected)
+        expected += [("decision", pk) for pk in requests.values_list("pk", flat=True)]
+        assert sorted(_settle_rows(plan.pk, True)) == sorted(expected)
+    notifications_create(
+        key="compiled",
+        users=get_user_model().objects.all(),
+        kind="task_queued",
+        message="A message.",
+        detail="",
+        url="/",
+    )
+    notifications = Notification.objects.select_related("user")
+    assert notifications.exists()
+    for notification in notifications:
+        (got,) = _with_user(notification.pk)
+        assert got == notification and got.user.email == notification.user.email

@@ -94,8 +94,14 @@ def current_revision(plan: Plan) -> PlanRevision:
 
 
 def _open_nodes(process: PlanProcess) -> set[Any]:
-    tasks = ApprovalTask.objects.filter(rules.open_q(), process=process)
-    return set(tasks.values_list("flow_task", flat=True))
+    # compiled once (``apps.core.compiled``): asked after every action
+    return {node for (node,) in compiled.values("open_nodes", _open_node_rows, process.pk)}
+
+
+def _open_node_rows(process_id: int) -> QuerySet:
+    return ApprovalTask.objects.filter(rules.open_q(), process_id=process_id).values_list(
+        "flow_task"
+    )
 
 
 def _status_while_open(open_tasks: set[Any]) -> str:
