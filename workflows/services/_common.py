@@ -143,13 +143,17 @@ def set_status(plan: Plan, status: str) -> str:
     return previous
 
 
-def sync_status(plan: Plan, process: PlanProcess, *, ended: bool = False) -> tuple[str, str]:
+def sync_status(
+    plan: Plan, process: PlanProcess, *, ended: bool = False, settle: bool = True
+) -> tuple[str, str]:
     """Set the plan's status from where its process stands after the action.
 
     An action that moved the flow on asks first for the open tasks: while one is
     open the process is neither done (its end waits for every task) nor cancelled
     (a cancellation closes them), so they alone say the status. Only a process with
     nothing open, or one the action ``ended`` (cancelled, closed), is read again.
+    ``settle=False``: nothing can wait on the plan yet (its first submission: no task
+    of it was ever closed, no decision ever sent it back), so no notice is looked for.
     """
     before = plan.status
     open_tasks = None if ended else _open_nodes(process)
@@ -160,7 +164,8 @@ def sync_status(plan: Plan, process: PlanProcess, *, ended: bool = False) -> tup
         after = derived_status(process, open_tasks)
     if after != before:
         set_status(plan, after)
-    notices_settle(plan=plan)  # what was acted on no longer waits in anyone's notifications
+    if settle:  # what was acted on no longer waits in anyone's notifications
+        notices_settle(plan=plan)
     return before, after
 
 
