@@ -140,3 +140,29 @@ def test_the_relay_and_status_reads_answer_as_the_orm(user):
     for notification in notifications:
         (got,) = _with_user(notification.pk)
         assert got == notification and got.user.email == notification.user.email
+
+
+def test_an_email_claim_reads_the_notification_and_its_user_as_the_orm(user):
+    from apps.notifications.models import EmailStatus, Notification
+    from apps.notifications.services import _claim, notifications_create
+
+    notifications_create(
+        key="claim", users=get_user_model().objects.all(), kind="task_queued", message="M."
+    )
+    pending = list(Notification.objects.select_related("user").filter(key="claim"))
+    assert pending
+    for expected in pending:
+        got = _claim(expected.pk)
+        fields = [f.attname for f in Notification._meta.concrete_fields]
+        changed = {"email_status", "emailed_at"}
+        assert [getattr(got, n) for n in fields if n not in changed] == [
+            getattr(expected, n) for n in fields if n not in changed
+        ]
+        stored = Notification.objects.get(pk=expected.pk)
+        assert got.email_status == stored.email_status == EmailStatus.SENT
+        assert got.emailed_at == stored.emailed_at is not None
+        user_fields = [f.attname for f in get_user_model()._meta.concrete_fields]
+        assert [getattr(got.user, n) for n in user_fields] == [
+            getattr(expected.user, n) for n in user_fields
+        ]
+        assert _claim(expected.pk) is None  # claimed once
