@@ -80,6 +80,13 @@ def main() -> None:
                 ),
                 "statements_per_lifecycle": variants["greenlight"]["statements"],
                 "after_commit_statements_per_lifecycle": variants["greenlight"]["after_commit"],
+                # the same run, the after-commit relay (eager in the bench) added back
+                "greenlight_with_relay_per_s": variants["greenlight"]["with_relay_per_s"],
+                "ratio_with_relay_to_viewflow": round(
+                    variants["greenlight"]["with_relay_per_s"] / variants["viewflow"]["per_s"], 3
+                ),
+                "relay_ms_per_lifecycle": variants["greenlight"]["relay_ms"],
+                "relay_statements_per_lifecycle": variants["greenlight"]["after_commit"],
                 "detail": measured,
             }
         if not args.skip_reads:

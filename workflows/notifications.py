@@ -15,6 +15,7 @@ from django.db.models import QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core import compiled
 from apps.notifications.selectors import emails_pending
 from apps.notifications.services import notifications_create, notifications_settle
 from apps.org.models import Company
@@ -80,29 +81,41 @@ def notices_settle(*, plan: Any) -> int:
     that is no longer open (decided, resubmitted, closed with a sibling's decision), and
     the author's "sent back for changes" once the plan is resubmitted, no longer wait.
     """
-    closed = (
-        ApprovalTask.objects.filter(flow_task_type="HUMAN", process__planprocess__plan=plan)
-        .exclude(rules.open_q())
-        .annotate(source=Value("task"))
-        .values_list("source", "pk")
-        .order_by()
-    )
-    rows = closed
-    if plan.status != Status.CHANGES_REQUESTED:
-        sent_back = (
-            Decision.objects.filter(plan=plan, outcome=Outcome.REQUEST_CHANGES)
-            .annotate(source=Value("decision"))
-            .values_list("source", "pk")
-            .order_by()
-        )
-        rows = closed.union(sent_back, all=True)  # one statement for both
+    # compiled once per case (``apps.core.compiled``): asked after every action
+    sent_back = plan.status != Status.CHANGES_REQUESTED
     urls, keys = [], []
-    for source, pk in rows:
+    for source, pk in _settle_rows(plan.pk, sent_back):
         if source == "task":
             urls.append(reverse("task-detail", kwargs={"task_id": pk}))
         else:
             keys.append(f"decided:{pk}")
     return notifications_settle(urls=urls, keys=keys)
+
+
+def _settle_rows(plan_id: int, sent_back: bool) -> list[tuple[str, int]]:
+    return compiled.values(
+        ("notices_to_settle", sent_back), lambda pk: _to_settle(pk, sent_back), plan_id
+    )
+
+
+def _to_settle(plan_id: int, sent_back: bool) -> QuerySet:
+    """The plan's closed human tasks, and (``sent_back``) its requests for changes."""
+    closed = (
+        ApprovalTask.objects.filter(flow_task_type="HUMAN", process__planprocess__plan=plan_id)
+        .exclude(rules.open_q())
+        .annotate(source=Value("task"))
+        .values_list("source", "pk")
+        .order_by()
+    )
+    if not sent_back:
+        return closed
+    requests = (
+        Decision.objects.filter(plan=plan_id, outcome=Outcome.REQUEST_CHANGES)
+        .annotate(source=Value("decision"))
+        .values_list("source", "pk")
+        .order_by()
+    )
+    return closed.union(requests, all=True)  # one statement for both
 
 
 def review_closed_notify(*, task_id: int, decision_id: int) -> list[int]:
@@ -160,11 +173,15 @@ def when(moment: Any) -> str:
 
 
 def _task(task_id: int) -> ApprovalTask | None:
-    return (
-        ApprovalTask.objects.select_related("process__planprocess__plan__author", "owner")
-        .filter(pk=task_id)
-        .first()
-    )
+    # compiled once (``apps.core.compiled``): every relayed task notification reads it
+    found = compiled.objects("notified_task", _task_row, task_id)
+    return found[0] if found else None
+
+
+def _task_row(task_id: int) -> QuerySet:
+    return ApprovalTask.objects.select_related(
+        "process__planprocess__plan__author", "owner"
+    ).filter(pk=task_id)[:1]
 
 
 def _name(user: Any) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.core import timeutils
+from apps.core import compiled, timeutils
 
 from . import notifications
 from .models import OutboxEvent
@@ -64,19 +64,23 @@ def outbox_relay(*, event_id: int, deliver: Callable[[list[int]], Any]) -> bool:
     so the e-mail task always finds its notification.
     """
     with transaction.atomic():
-        event = (
-            OutboxEvent.objects.select_for_update(skip_locked=True)
-            .filter(pk=event_id, relayed_at__isnull=True)
-            .first()
-        )
-        if event is None:
+        # compiled once (``apps.core.compiled``): every row relayed is claimed so
+        claimed = compiled.objects("outbox_claim", _claim, event_id)
+        if not claimed:
             return False
+        event = claimed[0]
         email_ids = RELAYS[event.kind](**event.args)
     deliver(email_ids)
     OutboxEvent.objects.filter(pk=event_id, relayed_at__isnull=True).update(
         relayed_at=timeutils.now()
     )
     return True
+
+
+def _claim(event_id: int) -> Any:
+    return OutboxEvent.objects.select_for_update(skip_locked=True).filter(
+        pk=event_id, relayed_at__isnull=True
+    )[:1]
 
 
 def outbox_waiting(*, limit: int = SWEEP_BATCH) -> list[int]:

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from apps.core import compiled
 from apps.core.errors import NotFound
 from apps.core.ids import object_id
 from apps.core.timeutils import now
-from apps.org.policy import Step, membership_of
+from apps.org.models import Company
+from apps.org.policy import Step, company_perm_q, membership_of
 from apps.plans.models import ExecutingDepartment, Plan, Status
 from apps.plans.selectors import plan_list_for
 from apps.plans.strategy import SALES_TARGET
@@ -28,13 +31,43 @@ def _tasks() -> QuerySet[ApprovalTask]:
 
 
 def task_access(*, user: Any, task_id: Any) -> ApprovalTask:
-    """A human task of a plan the user may see; anything else is not found."""
+    """A human task of a plan the user may see; anything else is not found.
+
+    The plans the user may see are ``plan_list_for``'s: of the member's company, their
+    own or, with ``view_submitted_plans`` on the company, every submitted one. The task,
+    its owner, deadline, process, plan and author come in one statement that checks
+    the permission too; compiled once (``apps.core.compiled``), since every action
+    asks it first (``tests/workflows/test_compiled_rules.py`` compares its answers with
+    ``plan_list_for``'s).
+    """
     task_id = object_id(task_id)
-    visible_plans = plan_list_for(user=user).values("pk")
-    task = _tasks().filter(pk=task_id, process__planprocess__plan__in=visible_plans).first()
-    if task is None:
+    membership = membership_of(user)
+    if membership is None or user.is_superuser:
         raise NotFound()
-    return task
+    found = compiled.objects(
+        "task_access",
+        _task_access,
+        task_id,
+        membership.company_id,
+        user.pk,
+        ContentType.objects.get_for_model(Company).pk,
+    )
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+def _task_access(
+    task_id: int, company_id: int, user_id: int, content_type_id: int
+) -> QuerySet[ApprovalTask]:
+    sees_submitted = company_perm_q("view_submitted_plans", user_id, company_id, content_type_id)
+    plan = "process__planprocess__plan__"
+    return _tasks().filter(
+        Q(**{f"{plan}author_id": user_id})
+        | (Q(**{f"{plan}submitted_at__isnull": False}) & sees_submitted),
+        pk=task_id,
+        **{f"{plan}company_id": company_id},
+    )[:1]
 
 
 def process_access(*, user: Any, process_id: Any) -> PlanProcess:

@@ -57,8 +57,11 @@ def event_record(
     keys = verification_keys()
     _link(head, record, keys)
     event = Event(**record)
-    event.save(force_insert=True)
-    _advance(head, record["key_id"], keys)
+    if connection.vendor == "postgresql":
+        _append(event, head, record["key_id"], keys)
+    else:
+        event.save(force_insert=True)
+        _advance(head, record["key_id"], keys)
     return event
 
 
@@ -192,9 +195,47 @@ def _link(head: ChainHead, record: dict[str, Any], keys: dict[str, bytes]) -> No
     head.seq, head.hash = record["seq"], record["hash"]
 
 
-def _advance(head: ChainHead, key_id: str, keys: dict[str, bytes]) -> None:
-    """Save the moved head, sealed with the key: a head moved by hand fails its seal."""
+_HEAD_MOVED = ("seq", "hash", "key_id", "mac", "updated_at")
+
+
+def _seal_head(head: ChainHead, key_id: str, keys: dict[str, bytes]) -> None:
     head.key_id = key_id
     head.mac = head_seal(head.company_id, head.seq, head.hash, key_id, keys)
     head.updated_at = now()
-    head.save(update_fields=["seq", "hash", "key_id", "mac", "updated_at"])
+
+
+def _advance(head: ChainHead, key_id: str, keys: dict[str, bytes]) -> None:
+    """Save the moved head, sealed with the key: a head moved by hand fails its seal."""
+    _seal_head(head, key_id, keys)
+    head.save(update_fields=list(_HEAD_MOVED))
+
+
+def _append(event: Event, head: ChainHead, key_id: str, keys: dict[str, bytes]) -> None:
+    """PostgreSQL: insert the event and save the moved head in one statement.
+
+    The same rows as ``event.save(force_insert=True)`` then ``_advance``: the head's
+    UPDATE runs in a data-modifying WITH, which PostgreSQL runs to completion with the
+    INSERT (its forward-only trigger fires as for any UPDATE of the head).
+    """
+    _seal_head(head, key_id, keys)
+    ops = connection.ops
+    fields = [f for f in Event._meta.concrete_fields if not f.primary_key]
+    moved = [ChainHead._meta.get_field(name) for name in _HEAD_MOVED]
+    head_table, event_table = (ops.quote_name(m._meta.db_table) for m in (ChainHead, Event))
+    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in moved)
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    company = ops.quote_name(ChainHead._meta.pk.column)
+    sql = (
+        f"WITH moved AS (UPDATE {head_table} SET {sets} WHERE {company} = %s) "  # noqa: S608
+        f"INSERT INTO {event_table} ({columns}) VALUES ({values}) "
+        f"RETURNING {ops.quote_name(Event._meta.pk.column)}"
+    )
+    params = [f.get_db_prep_save(getattr(head, f.attname), connection) for f in moved]
+    params.append(head.company_id)
+    params += [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias

@@ -14,9 +14,10 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
 
 # Ids no row has (negative): the parameters that carry them are the ones to replace.
-SENTINELS = (-7_000_000_001, -7_000_000_002, -7_000_000_003)
+SENTINELS = (-7_000_000_001, -7_000_000_002, -7_000_000_003, -7_000_000_004)
 
 _statements: dict[tuple, tuple[str, str, tuple]] = {}
 
@@ -40,6 +41,52 @@ def instances(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[Any]:
 
 
 _models: dict[Any, Any] = {}
+
+
+def objects(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[Any]:
+    """The model instances ``build(*ids)`` yields, as the ORM builds them, compiled once.
+
+    Unlike ``instances`` this keeps what the queryset selects beside its model's columns:
+    its ``select_related`` objects and its annotations (and its ``select_for_update``).
+    """
+    compiler, alias, rows = _read(key, build, ids)
+    select, klass_info = compiler.select, compiler.klass_info
+    model_cls = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, alias)
+    found = []
+    for row in rows:
+        obj = model_cls.from_db(alias, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for name, position in compiler.annotation_col_map.items():
+            setattr(obj, name, row[position])
+        found.append(obj)
+    return found
+
+
+def values(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[tuple]:
+    """The rows of ``build(*ids)`` (a ``values_list``), converted as the ORM converts them."""
+    return _read(key, build, ids)[2]
+
+
+def _read(key: Any, build: Callable[..., QuerySet], ids: tuple) -> tuple[Any, str, list]:
+    """Run the compiled statement; its rows through the converters of the compiler that
+    built it. That compiler is kept per database connection (it holds one), so each
+    thread compiles its own once."""
+    alias, sql, params = _statement(key, build, ids)
+    connection = connections[alias]
+    compilers = connection.__dict__.setdefault("_compiled_readers", {})
+    if key not in compilers:
+        compiler = build(*SENTINELS[: len(ids)]).query.get_compiler(connection=connection)
+        compiler.as_sql()  # fills its select, klass_info and annotation_col_map
+        compilers[key] = compiler
+    compiler = compilers[key]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return compiler, alias, list(compiler.results_iter([rows]))
 
 
 def _statement(key: Any, build: Callable[..., QuerySet], ids: tuple) -> tuple[str, str, list]:

@@ -9,11 +9,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 
-from apps.core import timeutils
+from apps.core import compiled, timeutils
 from apps.core.errors import NotFound
 from apps.core.ids import object_id
 
@@ -63,14 +63,80 @@ def email_deliver(*, notification_id: int) -> bool:
     accepting the message and the commit: email is at-least-once, by choice.
     """
     with transaction.atomic():
-        claimed = Notification.objects.filter(
-            pk=notification_id, email_status=EmailStatus.PENDING
-        ).update(email_status=EmailStatus.SENT, emailed_at=timeutils.now())
-        if not claimed:
+        notification = _claim(notification_id)
+        if notification is None:
             return False
-        notification = Notification.objects.select_related("user").get(pk=notification_id)
         _email(notification).send()
     return True
+
+
+def _claim(notification_id: int) -> Notification | None:
+    """Mark the notification's e-mail sent if it was pending; the notification and its user.
+
+    PostgreSQL: one ``UPDATE ... FROM ... RETURNING`` claims and reads; elsewhere the
+    conditional UPDATE, then the read (compiled once, ``apps.core.compiled``).
+    """
+    moment = timeutils.now()
+    if connection.vendor == "postgresql":
+        return _claim_returning(notification_id, moment)
+    claimed = Notification.objects.filter(
+        pk=notification_id, email_status=EmailStatus.PENDING
+    ).update(email_status=EmailStatus.SENT, emailed_at=moment)
+    if not claimed:
+        return None
+    (notification,) = compiled.objects("notification_to_email", _with_user, notification_id)
+    return notification
+
+
+def _claim_returning(notification_id: int, moment: Any) -> Notification | None:
+    ops = connection.ops
+    user_model = Notification._meta.get_field("user").related_model
+    own = [f for f in Notification._meta.concrete_fields]
+    theirs = [f for f in user_model._meta.concrete_fields]
+    table, users = (ops.quote_name(m._meta.db_table) for m in (Notification, user_model))
+    status, emailed = (Notification._meta.get_field(n) for n in ("email_status", "emailed_at"))
+    pk, user_id = Notification._meta.pk, Notification._meta.get_field("user")
+    returning = [f"n.{ops.quote_name(f.column)}" for f in own]
+    returning += [f"u.{ops.quote_name(f.column)}" for f in theirs]
+    sql = (
+        f"UPDATE {table} AS n SET {ops.quote_name(status.column)} = %s, "  # noqa: S608
+        f"{ops.quote_name(emailed.column)} = %s FROM {users} AS u "
+        f"WHERE u.{ops.quote_name(user_model._meta.pk.column)} = n.{ops.quote_name(user_id.column)}"
+        f" AND n.{ops.quote_name(pk.column)} = %s AND n.{ops.quote_name(status.column)} = %s "
+        f"RETURNING {', '.join(returning)}"
+    )
+    params = [
+        EmailStatus.SENT,
+        emailed.get_db_prep_save(moment, connection),
+        notification_id,
+        EmailStatus.PENDING,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = [_from_db(f, value) for f, value in zip([*own, *theirs], row, strict=True)]
+    notification = Notification.from_db(
+        connection.alias, [f.attname for f in own], values[: len(own)]
+    )
+    notification.user = user_model.from_db(
+        connection.alias, [f.attname for f in theirs], values[len(own) :]
+    )
+    return notification
+
+
+def _from_db(field: Any, value: Any) -> Any:
+    """A column's value as the ORM would load it (its backend's and its field's converters)."""
+    for converter in connection.ops.get_db_converters(field.cached_col) + field.get_db_converters(
+        connection
+    ):
+        value = converter(value, field.cached_col, connection)
+    return value
+
+
+def _with_user(notification_id: int) -> Any:
+    return Notification.objects.select_related("user").filter(pk=notification_id)[:1]
 
 
 def _email(notification: Notification) -> EmailMessage:

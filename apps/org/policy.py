@@ -413,6 +413,33 @@ def _acting_member(user: Any, company_id: int) -> bool:
     return bool(membership and not user.is_superuser and membership.company_id == company_id)
 
 
+def held_q(
+    direct: Any, via_group: Any, codename: str, user_id: Any, obj_id: Any, content_type_id: Any
+) -> Any:
+    """The condition "the user holds ``codename`` on the object" (directly or through a
+    group), as two EXISTS: for an active member (``_acting_member``), what guardian says."""
+    permission = {
+        "content_object_id": obj_id,
+        "permission__codename": codename,
+        "permission__content_type_id": content_type_id,
+    }
+    return Exists(direct.objects.filter(user_id=user_id, **permission)) | Exists(
+        via_group.objects.filter(group__user=user_id, **permission)
+    )
+
+
+def company_perm_q(codename: str, user_id: Any, company_id: Any, content_type_id: Any) -> Any:
+    """``held_q`` for a company permission (``has_company_perm`` asks it of one company)."""
+    return held_q(
+        CompanyUserObjectPermission,
+        CompanyGroupObjectPermission,
+        codename,
+        user_id,
+        company_id,
+        content_type_id,
+    )
+
+
 def _holds(user: Any, obj: Any, codename: str, direct: Any, via_group: Any) -> bool:
     """guardian's ``ObjectPermissionChecker(user).has_perm(codename, obj)`` in one query.
 
@@ -425,14 +452,7 @@ def _holds(user: Any, obj: Any, codename: str, direct: Any, via_group: Any) -> b
     model = type(obj)
 
     def build(user_id: int, obj_id: int, content_type_id: int) -> QuerySet:
-        permission = {
-            "content_object_id": obj_id,
-            "permission__codename": codename,
-            "permission__content_type_id": content_type_id,
-        }
-        held = Exists(direct.objects.filter(user_id=user_id, **permission)) | Exists(
-            via_group.objects.filter(group__user=user_id, **permission)
-        )
+        held = held_q(direct, via_group, codename, user_id, obj_id, content_type_id)
         return model._default_manager.filter(pk=obj_id).filter(held).values_list("pk")[:1]
 
     # compiled once per permission: the ORM's building would cost more than the query

@@ -45,3 +45,124 @@ def test_the_users_who_may_act_come_out_as_the_orm_lists_them(user):
         listed = {u.pk: u.email for u in rules.users_who_may_act_list(task)}
         assert listed == {u.pk: u.email for u in rules.users_who_may_act(task)}
         assert listed  # someone may act on each of them
+
+
+def test_task_access_finds_what_plan_list_for_shows_and_nothing_else(user):
+    from apps.core.errors import NotFound
+    from apps.plans.selectors import plan_list_for
+    from workflows.models import ApprovalTask
+    from workflows.selectors import task_access
+
+    tasks = _tasks(user)
+    everyone = list(get_user_model().objects.all())
+    seen = hidden = 0
+    for task in ApprovalTask.objects.filter(flow_task_type="HUMAN"):
+        for person in everyone:
+            visible = plan_list_for(user=person).filter(pk=task.process.planprocess.plan.pk)
+            if visible.exists():
+                found = task_access(user=person, task_id=task.pk)
+                assert found == task
+                assert found.process.planprocess.plan.author == task.process.planprocess.plan.author
+                assert found.owner_id == task.owner_id
+                seen += 1
+            else:
+                with pytest.raises(NotFound):
+                    task_access(user=person, task_id=task.pk)
+                hidden += 1
+    assert len(tasks) >= 3 and seen and hidden  # some see each task, some do not
+
+
+def test_the_locked_plan_and_task_come_out_as_the_orm_loads_them(user):
+    from django.db import transaction
+
+    from apps.plans.models import Plan
+    from workflows.models import ApprovalTask
+    from workflows.services._common import current_revision, lock_plan
+    from workflows.services.tasks import _lock_task
+
+    _tasks(user)
+    plan_fields = [f.attname for f in Plan._meta.concrete_fields]
+    for task in ApprovalTask.objects.filter(flow_task_type="HUMAN"):
+        expected = Plan.objects.get(pk=task.process.planprocess.plan_id)
+        with transaction.atomic():
+            locked_task, plan = _lock_task(task.pk, expected.pk)
+            bare = lock_plan(expected.pk)
+        for got in (plan, bare):
+            assert [getattr(got, n) for n in plan_fields] == [
+                getattr(expected, n) for n in plan_fields
+            ]
+            assert got.company == expected.company
+        revision = expected.revisions.get(number=expected.revision_count)
+        assert current_revision(plan).pk == revision.pk
+        assert current_revision(plan).content_sha256 == revision.content_sha256
+        assert locked_task == task and locked_task.status == task.status
+        assert locked_task.process.planprocess.plan is plan
+        assert locked_task.data == task.data
+
+
+def test_the_relay_and_status_reads_answer_as_the_orm(user):
+
+    from apps.notifications.models import Notification
+    from apps.notifications.services import _with_user, notifications_create
+    from apps.plans.models import Decision, Plan
+    from workflows.models import ApprovalTask, PlanProcess
+    from workflows.notifications import _settle_rows, _task
+    from workflows.services._common import _open_nodes
+
+    _tasks(user)
+    for task in ApprovalTask.objects.all():
+        got = _task(task.pk)
+        assert got == task and got.owner_id == task.owner_id
+        assert got.process.planprocess.plan.author == task.process.planprocess.plan.author
+    assert _task(-1) is None
+    for process in PlanProcess.objects.all():
+        open_nodes = ApprovalTask.objects.filter(rules.open_q(), process=process)
+        assert _open_nodes(process) == set(open_nodes.values_list("flow_task", flat=True))
+    for plan in Plan.objects.all():
+        closed = ApprovalTask.objects.filter(
+            flow_task_type="HUMAN", process__planprocess__plan=plan
+        ).exclude(rules.open_q())
+        requests = Decision.objects.filter(plan=plan, outcome="request_changes")
+        expected = [("task", pk) for pk in closed.values_list("pk", flat=True)]
+        assert sorted(_settle_rows(plan.pk, False)) == sorted(expected)
+        expected += [("decision", pk) for pk in requests.values_list("pk", flat=True)]
+        assert sorted(_settle_rows(plan.pk, True)) == sorted(expected)
+    notifications_create(
+        key="compiled",
+        users=get_user_model().objects.all(),
+        kind="task_queued",
+        message="A message.",
+        detail="",
+        url="/",
+    )
+    notifications = Notification.objects.select_related("user")
+    assert notifications.exists()
+    for notification in notifications:
+        (got,) = _with_user(notification.pk)
+        assert got == notification and got.user.email == notification.user.email
+
+
+def test_an_email_claim_reads_the_notification_and_its_user_as_the_orm(user):
+    from apps.notifications.models import EmailStatus, Notification
+    from apps.notifications.services import _claim, notifications_create
+
+    notifications_create(
+        key="claim", users=get_user_model().objects.all(), kind="task_queued", message="M."
+    )
+    pending = list(Notification.objects.select_related("user").filter(key="claim"))
+    assert pending
+    for expected in pending:
+        got = _claim(expected.pk)
+        fields = [f.attname for f in Notification._meta.concrete_fields]
+        changed = {"email_status", "emailed_at"}
+        assert [getattr(got, n) for n in fields if n not in changed] == [
+            getattr(expected, n) for n in fields if n not in changed
+        ]
+        stored = Notification.objects.get(pk=expected.pk)
+        assert got.email_status == stored.email_status == EmailStatus.SENT
+        assert got.emailed_at == stored.emailed_at is not None
+        user_fields = [f.attname for f in get_user_model()._meta.concrete_fields]
+        assert [getattr(got.user, n) for n in user_fields] == [
+            getattr(expected.user, n) for n in user_fields
+        ]
+        assert _claim(expected.pk) is None  # claimed once

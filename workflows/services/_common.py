@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import PROCESS, STATUS
 
+from apps.core import compiled
 from apps.core.errors import Busy, Conflict, NotFound, ValidationError
 from apps.core.timeutils import now
 from apps.org.models import Department
@@ -56,6 +57,16 @@ def lock_plan(plan_id: int, *, with_revision: bool = False) -> Plan:
     ``with_revision``: the current revision's id and fingerprint come in the same
     statement, for ``current_revision``.
     """
+    # compiled once (``apps.core.compiled``): every action locks its plan
+    found = compiled.objects(
+        ("lock_plan", with_revision), lambda pk: _locking_plan(pk, with_revision), plan_id
+    )
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+def _locking_plan(plan_id: int, with_revision: bool) -> QuerySet[Plan]:
     plans = Plan.objects.select_for_update(of=("self",)).select_related("company")
     if with_revision:
         current = PlanRevision.objects.filter(
@@ -64,10 +75,7 @@ def lock_plan(plan_id: int, *, with_revision: bool = False) -> Plan:
         plans = plans.annotate(
             **{f"_revision_{name}": Subquery(current.values(name)) for name in _REVISION_FIELDS}
         )
-    plan = plans.filter(pk=plan_id).first()
-    if plan is None:
-        raise NotFound()
-    return plan
+    return plans.filter(pk=plan_id)[:1]
 
 
 def current_revision(plan: Plan) -> PlanRevision:
@@ -86,8 +94,14 @@ def current_revision(plan: Plan) -> PlanRevision:
 
 
 def _open_nodes(process: PlanProcess) -> set[Any]:
-    tasks = ApprovalTask.objects.filter(rules.open_q(), process=process)
-    return set(tasks.values_list("flow_task", flat=True))
+    # compiled once (``apps.core.compiled``): asked after every action
+    return {node for (node,) in compiled.values("open_nodes", _open_node_rows, process.pk)}
+
+
+def _open_node_rows(process_id: int) -> QuerySet:
+    return ApprovalTask.objects.filter(rules.open_q(), process_id=process_id).values_list(
+        "flow_task"
+    )
 
 
 def _status_while_open(open_tasks: set[Any]) -> str:
@@ -129,13 +143,17 @@ def set_status(plan: Plan, status: str) -> str:
     return previous
 
 
-def sync_status(plan: Plan, process: PlanProcess, *, ended: bool = False) -> tuple[str, str]:
+def sync_status(
+    plan: Plan, process: PlanProcess, *, ended: bool = False, settle: bool = True
+) -> tuple[str, str]:
     """Set the plan's status from where its process stands after the action.
 
     An action that moved the flow on asks first for the open tasks: while one is
     open the process is neither done (its end waits for every task) nor cancelled
     (a cancellation closes them), so they alone say the status. Only a process with
     nothing open, or one the action ``ended`` (cancelled, closed), is read again.
+    ``settle=False``: nothing can wait on the plan yet (its first submission: no task
+    of it was ever closed, no decision ever sent it back), so no notice is looked for.
     """
     before = plan.status
     open_tasks = None if ended else _open_nodes(process)
@@ -146,7 +164,8 @@ def sync_status(plan: Plan, process: PlanProcess, *, ended: bool = False) -> tup
         after = derived_status(process, open_tasks)
     if after != before:
         set_status(plan, after)
-    notices_settle(plan=plan)  # what was acted on no longer waits in anyone's notifications
+    if settle:  # what was acted on no longer waits in anyone's notifications
+        notices_settle(plan=plan)
     return before, after
 
 

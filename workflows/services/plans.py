@@ -64,7 +64,7 @@ def _first_submit(actor: Any, plan: Plan) -> Plan:
     set_status(plan, Status.IN_REVIEW)
     with in_service():  # the process is new: its lock needs no savepoints of its own
         process = PlanApprovalFlow.start.run(plan=plan)
-    sync_status(plan, process)
+    sync_status(plan, process, settle=False)  # a draft never had a task or a decision
     event_record(
         company_id=plan.company_id,
         plan_id=plan.pk,

@@ -9,6 +9,7 @@ from viewflow.workflow.status import STATUS
 
 from apps.audit.models import Action
 from apps.audit.services import event_record
+from apps.core import compiled
 from apps.core.errors import Conflict, Forbidden, ValidationError
 from apps.org.policy import Outcome, Route, Step
 from apps.plans.models import Decision, Plan, Status
@@ -49,13 +50,17 @@ def _refetch(task_id: int) -> ApprovalTask:
     return ApprovalTask.objects.select_related("process").get(pk=task_id)
 
 
+def _task_with_process(task_id: int) -> Any:
+    return ApprovalTask.objects.select_related("process__planprocess").filter(pk=task_id)[:1]
+
+
 def _lock_task(task_id: int, plan_id: int) -> tuple[ApprovalTask, Plan]:
     """Under the process lock: the task as it is now and its plan locked, tied together.
 
     The activations of the action read the plan through the task's process
     (``rules.plan_of``); they find this one, locked and current, instead of loading it.
     """
-    task = ApprovalTask.objects.select_related("process__planprocess").get(pk=task_id)
+    task = compiled.objects("lock_task", _task_with_process, task_id)[0]
     plan = lock_plan(plan_id, with_revision=True)
     task.process.planprocess.plan = plan
     return task, plan
