@@ -137,24 +137,31 @@ def current_steps(*, plan: Plan) -> list[CurrentStep]:
 def plans_next_steps(plans: Iterable[Plan]) -> list[Plan]:
     """The plans of a page, each with ``next_steps`` (as ``current_steps``), ``next_due`` and
     ``overdue``: who acts next and by when, in one query for the whole page."""
-    plans = list(plans)
-    by_plan: dict[int, list[CurrentStep]] = {plan.pk: [] for plan in plans}
-    tasks = (
-        _tasks()
-        .filter(rules.open_q(), process__planprocess__plan__in=list(by_plan))
-        .select_related("process__planprocess__plan__company")
-        .order_by("id")
-    )
-    moment = now()
-    for task in tasks:
-        plan = task.process.planprocess.plan
-        by_plan[plan.pk].append(_step_of(task, plan, moment))
-    for plan in plans:
-        plan.next_steps = by_plan[plan.pk]
-        dues = [step.due_at for step in plan.next_steps if step.due_at]
-        plan.next_due = min(dues) if dues else None
-        plan.overdue = any(step.overdue for step in plan.next_steps)
-    return plans
+    return plans_next_steps_of(plans)[0]
+
+
+def plans_next_steps_of(*lists: Iterable[Plan]) -> list[list[Plan]]:
+    """``plans_next_steps`` for several lists of a page at once, in one query for them all."""
+    lists = [list(plans) for plans in lists]
+    by_plan: dict[int, list[CurrentStep]] = {plan.pk: [] for plans in lists for plan in plans}
+    if by_plan:
+        tasks = (
+            _tasks()
+            .filter(rules.open_q(), process__planprocess__plan__in=list(by_plan))
+            .select_related("process__planprocess__plan__company")
+            .order_by("id")
+        )
+        moment = now()
+        for task in tasks:
+            plan = task.process.planprocess.plan
+            by_plan[plan.pk].append(_step_of(task, plan, moment))
+    for plans in lists:
+        for plan in plans:
+            plan.next_steps = list(by_plan[plan.pk])
+            dues = [step.due_at for step in plan.next_steps if step.due_at]
+            plan.next_due = min(dues) if dues else None
+            plan.overdue = any(step.overdue for step in plan.next_steps)
+    return lists
 
 
 NEXT_STEPS = (Step.FORECAST, Step.REVIEW, Step.SIGN_OFF, Step.REVISE, Step.TAKE_UP)
@@ -186,7 +193,12 @@ def plans_in_flight(*, user: Any, visible: QuerySet[Plan] | None = None) -> list
     """The user's own plans under way (submitted, not finished): who acts next, soonest due.
 
     ``visible`` is ``plan_list_for(user=user)`` when the caller has it already."""
-    plans = (
+    return in_flight_order(plans_next_steps(plans_in_flight_list(user=user, visible=visible)))
+
+
+def plans_in_flight_list(*, user: Any, visible: QuerySet[Plan] | None = None) -> QuerySet[Plan]:
+    """The plans ``plans_in_flight`` shows, before their next steps and their order."""
+    return (
         (plan_list_for(user=user) if visible is None else visible)
         .filter(
             author=user,
@@ -195,8 +207,12 @@ def plans_in_flight(*, user: Any, visible: QuerySet[Plan] | None = None) -> list
         .select_related("company")
         .order_by("-updated_at")[:20]
     )
+
+
+def in_flight_order(plans: list[Plan]) -> list[Plan]:
+    """Overdue first, then soonest due (plans with their next steps)."""
     far = datetime.max.replace(tzinfo=UTC)
-    return sorted(plans_next_steps(plans), key=lambda p: (not p.overdue, p.next_due or far))
+    return sorted(plans, key=lambda p: (not p.overdue, p.next_due or far))
 
 
 # A dashboard's badge says "100+" past this: a number anyone reads, counted without walking
