@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apps.core.timeutils import now
 from apps.org.policy import Step, company_perms
-from apps.org.selectors import company_for
+from apps.org.selectors import company_for_page
 from apps.plans.history import event_list_for, label
 from apps.plans.models import Plan, Status
 from apps.plans.selectors import plan_list_for
@@ -34,13 +34,14 @@ def home(request):
     if request.user.is_superuser and not hasattr(request.user, "membership"):
         return redirect("admin:index")
     user = request.user
-    company = company_for(user)
+    company = company_for_page(user)
     # what the page asks of the user's rights, each read once and passed down: the company
     # permissions (one query for all of them) and the standing the task lists judge by
     perms = company_perms(user, company)
     visible = plan_list_for(user=user, perms=perms)
     mine = visible.filter(author=user).order_by("-updated_at")
-    standing = standing_of(user)  # read once for the inbox, the queue and their counts
+    # read once for the inbox, the queue and their counts
+    standing = standing_of(user, membership=user.membership)
     inbox = list(task_inbox(user=user, standing=standing)[:10])
     queue = list(task_queue(user=user, standing=standing)[:10])
     # the three lists of plans get their next steps in one query
