@@ -220,13 +220,22 @@ def in_flight_order(plans: list[Plan]) -> list[Plan]:
 COUNT_CAP = 100
 
 
-def task_counts(*, user: Any, standing: rules.Standing | None = None) -> dict[str, Any]:
+def task_counts(
+    *,
+    user: Any,
+    standing: rules.Standing | None = None,
+    inbox: QuerySet[ApprovalTask] | None = None,
+    queue: QuerySet[ApprovalTask] | None = None,
+) -> dict[str, Any]:
     """The badges of a reviewer's or signer's dashboard. Each stops at ``COUNT_CAP``, and
-    ``capped`` names those that would go on, so that a long queue is not counted in full."""
+    ``capped`` names those that would go on, so that a long queue is not counted in full.
+
+    ``inbox`` and ``queue`` are ``task_inbox`` and ``task_queue`` of the user when the
+    caller has built them already (their rules are costly to build twice)."""
     standing = standing or rules.standing_of(user)
     moment = now()
-    inbox = task_inbox(user=user, standing=standing)
-    queue = task_queue(user=user, standing=standing)
+    inbox = task_inbox(user=user, standing=standing) if inbox is None else inbox
+    queue = task_queue(user=user, standing=standing) if queue is None else queue
     # the queue's first rows in due order hold all its overdue tasks (due before now), so
     # one walk counts both; the inbox is counted from the user's own tasks
     queue_rows = queue[: COUNT_CAP + 1].aggregate(

@@ -42,8 +42,9 @@ def home(request):
     mine = visible.filter(author=user).order_by("-updated_at")
     # read once for the inbox, the queue and their counts
     standing = standing_of(user, membership=user.membership)
-    inbox = list(task_inbox(user=user, standing=standing)[:10])
-    queue = list(task_queue(user=user, standing=standing)[:10])
+    inbox_tasks = task_inbox(user=user, standing=standing)
+    queue_tasks = task_queue(user=user, standing=standing)
+    inbox, queue = list(inbox_tasks[:10]), list(queue_tasks[:10])
     # the three lists of plans get their next steps in one query
     sent_back, in_flight, recent = plans_next_steps_of(
         mine.filter(status=Status.CHANGES_REQUESTED)[:10],
@@ -57,7 +58,9 @@ def home(request):
             "company": company,
             "inbox": inbox,
             "queue": queue,
-            "counts": task_counts(user=user, standing=standing),
+            "counts": task_counts(
+                user=user, standing=standing, inbox=inbox_tasks, queue=queue_tasks
+            ),
             "sign_off": [t for t in inbox + queue if t.flow_task.step == Step.SIGN_OFF],
             "owed": feedback_owed(user=user)[:10],
             "today": timezone.localdate(now()),
