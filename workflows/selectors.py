@@ -252,6 +252,19 @@ def task_counts(
     return counts
 
 
+def task_inbox_first(
+    inbox: QuerySet[ApprovalTask], counts: dict[str, Any]
+) -> QuerySet[ApprovalTask]:
+    """The inbox's first rows, read the way its size calls for (``counts`` from
+    ``task_counts``). A person who holds few tasks (the count did not reach the cap) gets
+    them from their own rows (``task_open_by_owner``), sorted: walking the company's
+    deadlines in due order to find them would read all of them when there are none. One
+    who holds many gets the walk, which soon finds enough. The same rows either way."""
+    if "inbox" in counts["capped"]:
+        return inbox
+    return inbox.filter(pk__in=inbox.order_by().values("pk")[: COUNT_CAP + 1])
+
+
 def _capped(tasks: QuerySet[ApprovalTask], *, any_order: bool = False) -> int:
     """How many, counting no further than one past ``COUNT_CAP``: the database walks the
     deadlines in the list's order (or the inbox's own rows, see ``task_inbox``) and stops."""

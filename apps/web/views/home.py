@@ -25,6 +25,7 @@ from workflows.selectors import (
     plans_next_steps_of,
     task_counts,
     task_inbox,
+    task_inbox_first,
     task_queue,
 )
 
@@ -44,7 +45,9 @@ def home(request):
     standing = standing_of(user, membership=user.membership)
     inbox_tasks = task_inbox(user=user, standing=standing)
     queue_tasks = task_queue(user=user, standing=standing)
-    inbox, queue = list(inbox_tasks[:10]), list(queue_tasks[:10])
+    counts = task_counts(user=user, standing=standing, inbox=inbox_tasks, queue=queue_tasks)
+    inbox = list(task_inbox_first(inbox_tasks, counts)[:10])
+    queue = list(queue_tasks[:10])
     # the three lists of plans get their next steps in one query
     sent_back, in_flight, recent = plans_next_steps_of(
         mine.filter(status=Status.CHANGES_REQUESTED)[:10],
@@ -58,9 +61,7 @@ def home(request):
             "company": company,
             "inbox": inbox,
             "queue": queue,
-            "counts": task_counts(
-                user=user, standing=standing, inbox=inbox_tasks, queue=queue_tasks
-            ),
+            "counts": counts,
             "sign_off": [t for t in inbox + queue if t.flow_task.step == Step.SIGN_OFF],
             "owed": feedback_owed(user=user)[:10],
             "today": timezone.localdate(now()),
