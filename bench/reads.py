@@ -2,7 +2,8 @@
 
 Each path is requested through Django's test client (URL routing, middleware, session
 authentication, the view, the serializer or the template) as the person who uses it:
-the reviewer's queue and inbox and home page, the plan list, the auditor's trail.
+the reviewer's queue and inbox and home page, the plan list, the auditor's trail, the
+planner's and the signer's home pages and the web queue.
 p50/p95 over ``SAMPLES`` requests after a warm-up, and the statements each request runs.
 """
 
@@ -27,6 +28,9 @@ PATHS = {
     "api_plans": ("/api/plans/", "sales"),
     "api_audit_events": ("/api/audit/events/", "auditor"),
     "web_home": ("/", "sales"),
+    "web_home_planner": ("/", "planner"),
+    "web_home_signer": ("/", "gm"),
+    "web_tasks_queue": ("/tasks/?scope=queue", "sales"),
     "api_plan_history": ("/api/plans/{plan}/history/", "sales"),
 }
 
@@ -76,7 +80,7 @@ def _export(client: Client) -> dict[str, Any]:
 def measure(*, sizes: list[int], full: bool) -> dict[str, Any]:
     world = World.shared()
     clients = {}
-    for who in ("sales", "auditor"):
+    for who in {who for _, who in PATHS.values()}:
         clients[who] = Client()
         clients[who].force_login(world.members[f"bench.{who}"])
     result: dict[str, Any] = {"sizes": {}}

@@ -121,7 +121,15 @@ class TaskDeadline(models.Model):
         ordering = ["due_at"]
         # the queue and the inbox walk a company's open tasks in due order (migration 0002)
         indexes = [
-            models.Index(fields=["company_id", "due_at", "task"], name="deadline_company_due")
+            models.Index(fields=["company_id", "due_at", "task"], name="deadline_company_due"),
+            # the author's own steps (no permission: a revision) in due order, for those who
+            # review and sign nothing (a planner, an auditor), whose queue would otherwise
+            # walk every deadline of the company to find none (migration 0005)
+            models.Index(
+                fields=["company_id", "author_id", "due_at", "task"],
+                condition=models.Q(owner_permission__isnull=True),
+                name="deadline_author_own",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -170,24 +170,31 @@ def current_steps(*, plan: Plan) -> list[CurrentStep]:
 def plans_next_steps(plans: Iterable[Plan]) -> list[Plan]:
     """The plans of a page, each with ``next_steps`` (as ``current_steps``), ``next_due`` and
     ``overdue``: who acts next and by when, in one query for the whole page."""
-    plans = list(plans)
-    by_plan: dict[int, list[CurrentStep]] = {plan.pk: [] for plan in plans}
-    tasks = (
-        _tasks()
-        .filter(rules.open_q(), process__planprocess__plan__in=list(by_plan))
-        .select_related("process__planprocess__plan__company")
-        .order_by("id")
-    )
-    moment = now()
-    for task in tasks:
-        plan = task.process.planprocess.plan
-        by_plan[plan.pk].append(_step_of(task, plan, moment))
-    for plan in plans:
-        plan.next_steps = by_plan[plan.pk]
-        dues = [step.due_at for step in plan.next_steps if step.due_at]
-        plan.next_due = min(dues) if dues else None
-        plan.overdue = any(step.overdue for step in plan.next_steps)
-    return plans
+    return plans_next_steps_of(plans)[0]
+
+
+def plans_next_steps_of(*lists: Iterable[Plan]) -> list[list[Plan]]:
+    """``plans_next_steps`` for several lists of a page at once, in one query for them all."""
+    lists = [list(plans) for plans in lists]
+    by_plan: dict[int, list[CurrentStep]] = {plan.pk: [] for plans in lists for plan in plans}
+    if by_plan:
+        tasks = (
+            _tasks()
+            .filter(rules.open_q(), process__planprocess__plan__in=list(by_plan))
+            .select_related("process__planprocess__plan__company")
+            .order_by("id")
+        )
+        moment = now()
+        for task in tasks:
+            plan = task.process.planprocess.plan
+            by_plan[plan.pk].append(_step_of(task, plan, moment))
+    for plans in lists:
+        for plan in plans:
+            plan.next_steps = list(by_plan[plan.pk])
+            dues = [step.due_at for step in plan.next_steps if step.due_at]
+            plan.next_due = min(dues) if dues else None
+            plan.overdue = any(step.overdue for step in plan.next_steps)
+    return lists
 
 
 NEXT_STEPS = (Step.FORECAST, Step.REVIEW, Step.SIGN_OFF, Step.REVISE, Step.TAKE_UP)
@@ -219,7 +226,12 @@ def plans_in_flight(*, user: Any, visible: QuerySet[Plan] | None = None) -> list
     """The user's own plans under way (submitted, not finished): who acts next, soonest due.
 
     ``visible`` is ``plan_list_for(user=user)`` when the caller has it already."""
-    plans = (
+    return in_flight_order(plans_next_steps(plans_in_flight_list(user=user, visible=visible)))
+
+
+def plans_in_flight_list(*, user: Any, visible: QuerySet[Plan] | None = None) -> QuerySet[Plan]:
+    """The plans ``plans_in_flight`` shows, before their next steps and their order."""
+    return (
         (plan_list_for(user=user) if visible is None else visible)
         .filter(
             author=user,
@@ -228,8 +240,12 @@ def plans_in_flight(*, user: Any, visible: QuerySet[Plan] | None = None) -> list
         .select_related("company")
         .order_by("-updated_at")[:20]
     )
+
+
+def in_flight_order(plans: list[Plan]) -> list[Plan]:
+    """Overdue first, then soonest due (plans with their next steps)."""
     far = datetime.max.replace(tzinfo=UTC)
-    return sorted(plans_next_steps(plans), key=lambda p: (not p.overdue, p.next_due or far))
+    return sorted(plans, key=lambda p: (not p.overdue, p.next_due or far))
 
 
 # A dashboard's badge says "100+" past this: a number anyone reads, counted without walking
@@ -237,13 +253,22 @@ def plans_in_flight(*, user: Any, visible: QuerySet[Plan] | None = None) -> list
 COUNT_CAP = 100
 
 
-def task_counts(*, user: Any, standing: rules.Standing | None = None) -> dict[str, Any]:
+def task_counts(
+    *,
+    user: Any,
+    standing: rules.Standing | None = None,
+    inbox: QuerySet[ApprovalTask] | None = None,
+    queue: QuerySet[ApprovalTask] | None = None,
+) -> dict[str, Any]:
     """The badges of a reviewer's or signer's dashboard. Each stops at ``COUNT_CAP``, and
-    ``capped`` names those that would go on, so that a long queue is not counted in full."""
+    ``capped`` names those that would go on, so that a long queue is not counted in full.
+
+    ``inbox`` and ``queue`` are ``task_inbox`` and ``task_queue`` of the user when the
+    caller has built them already (their rules are costly to build twice)."""
     standing = standing or rules.standing_of(user)
     moment = now()
-    inbox = task_inbox(user=user, standing=standing)
-    queue = task_queue(user=user, standing=standing)
+    inbox = task_inbox(user=user, standing=standing) if inbox is None else inbox
+    queue = task_queue(user=user, standing=standing) if queue is None else queue
     # the queue's first rows in due order hold all its overdue tasks (due before now), so
     # one walk counts both; the inbox is counted from the user's own tasks
     queue_rows = queue[: COUNT_CAP + 1].aggregate(
@@ -258,6 +283,19 @@ def task_counts(*, user: Any, standing: rules.Standing | None = None) -> dict[st
     counts: dict[str, Any] = {name: min(count, COUNT_CAP) for name, count in raw.items()}
     counts["capped"] = [name for name, count in raw.items() if count > COUNT_CAP]
     return counts
+
+
+def task_inbox_first(
+    inbox: QuerySet[ApprovalTask], counts: dict[str, Any]
+) -> QuerySet[ApprovalTask]:
+    """The inbox's first rows, read the way its size calls for (``counts`` from
+    ``task_counts``). A person who holds few tasks (the count did not reach the cap) gets
+    them from their own rows (``task_open_by_owner``), sorted: walking the company's
+    deadlines in due order to find them would read all of them when there are none. One
+    who holds many gets the walk, which soon finds enough. The same rows either way."""
+    if "inbox" in counts["capped"]:
+        return inbox
+    return inbox.filter(pk__in=inbox.order_by().values("pk")[: COUNT_CAP + 1])
 
 
 def _capped(tasks: QuerySet[ApprovalTask], *, any_order: bool = False) -> int:

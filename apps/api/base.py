@@ -7,71 +7,16 @@ import json
 import math
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.utils.functional import cached_property
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import AnonRateThrottle
 
+from apps.core.pagination import CappedPaginator
+
 from .errors import exception_handler
 from .schema import ApiSchema
-
-
-class CappedPaginator(Paginator):
-    """Counts at most ``CAP`` rows: a list of a hundred thousand plans or a million events is
-    not counted in full for every page (the count query would cost more than the page).
-
-    Past the cap, ``count`` says ``CAP`` and the pages go on: a page knows there is a next
-    one by reading one row more than it shows.
-    """
-
-    CAP = 1000
-    capped = False
-
-    @cached_property
-    def count(self) -> int:
-        rows = self.object_list
-        # in the list's order: the database walks the list's index and stops past the cap;
-        # a list may say that its rows are better counted in any order (``selectors.task_inbox``)
-        if getattr(rows, "count_in_any_order", False):
-            rows = rows.order_by()
-        total = rows[: self.CAP + 1].count() if hasattr(rows, "count") else len(rows)
-        self.capped = total > self.CAP
-        return min(total, self.CAP)
-
-    def validate_number(self, number):
-        if not (self.count and self.capped):
-            return super().validate_number(number)
-        try:
-            if isinstance(number, float) and not number.is_integer():
-                raise ValueError
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger("That page number is not an integer") from None
-        if number < 1:
-            raise EmptyPage("That page number is less than 1")
-        return number
-
-    def page(self, number):
-        number = self.validate_number(number)
-        if not self.capped:
-            return super().page(number)
-        bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
-        if not rows and number > 1:
-            raise EmptyPage("That page contains no results")
-        page = CappedPage(rows[: self.per_page], number, self)
-        page.more = len(rows) > self.per_page
-        return page
-
-
-class CappedPage(Page):
-    more = False
-
-    def has_next(self) -> bool:
-        return self.more
 
 
 class Pagination(PageNumberPagination):

@@ -34,6 +34,14 @@ def first_row(key: Any, build: Callable[..., QuerySet], *ids: int) -> tuple | No
         return cursor.fetchone()
 
 
+def rows(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[tuple]:
+    """All the rows of ``build(*ids)``, as ``first_row``."""
+    alias, sql, params = _statement(key, build, ids)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def instances(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[Any]:
     """The model instances ``build(*ids)`` selects (its model's own columns), as ``first_row``."""
     alias, sql, params = _statement(key, build, ids)

@@ -11,8 +11,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from apps.core import compiled
 from apps.core.errors import ValidationError
@@ -474,6 +475,28 @@ def has_company_perm(user: Any, company: Company, codename: str) -> bool:
     return _holds(
         user, company, codename, CompanyUserObjectPermission, CompanyGroupObjectPermission
     )
+
+
+def company_perms(user: Any, company: Company) -> frozenset[str]:
+    """The codenames ``has_company_perm`` answers yes to, for all of them in one query: for a
+    page that asks several (the home page). tests/org/test_company_perms.py compares them."""
+    if not _acting_member(user, company.pk) or not user.is_active:
+        return frozenset()
+
+    def build(user_id: int, company_id: int, content_type_id: int) -> QuerySet:
+        held = {"content_object_id": company_id, "permission_id": OuterRef("pk")}
+        direct = CompanyUserObjectPermission.objects.filter(user_id=user_id, **held)
+        via_group = CompanyGroupObjectPermission.objects.filter(group__user=user_id, **held)
+        return (
+            Permission.objects.filter(content_type_id=content_type_id)
+            .filter(Exists(direct) | Exists(via_group))
+            .values_list("codename")
+        )
+
+    rows = compiled.rows(
+        "company_perms", build, user.pk, company.pk, ContentType.objects.get_for_model(Company).pk
+    )
+    return frozenset(codename for (codename,) in rows)
 
 
 def may_review(user: Any, *, department: Department, author_id: int) -> bool:

@@ -23,14 +23,20 @@ from .models import (
 )
 
 
-def plan_list_for(*, user: Any) -> QuerySet[Plan]:
+def plan_list_for(*, user: Any, perms: frozenset[str] | None = None) -> QuerySet[Plan]:
     """Plans the user may see: their own, and the company's submitted plans if their role shows
-    those (DOMAIN.md "Visibility inside a company"). Nothing of another company, ever."""
+    those (DOMAIN.md "Visibility inside a company"). Nothing of another company, ever.
+
+    ``perms`` is ``policy.company_perms(user, company)`` when the caller has it already."""
     membership = membership_of(user)
     if membership is None or user.is_superuser:
         return Plan.objects.none()
     visible = Q(author=user)
-    if has_company_perm(user, membership.company, "view_submitted_plans"):
+    if (
+        "view_submitted_plans" in perms
+        if perms is not None
+        else has_company_perm(user, membership.company, "view_submitted_plans")
+    ):
         visible |= Q(submitted_at__isnull=False)
     return (
         Plan.objects.filter(company_id=membership.company_id)

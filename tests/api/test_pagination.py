@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.api.base import CappedPaginator
+from apps.core.pagination import CappedPaginator
 from tests.factories import draft
 
 

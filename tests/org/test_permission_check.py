@@ -16,7 +16,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from apps.core import compiled
 from apps.org.models import Company
-from apps.org.policy import has_company_perm, may_review
+from apps.org.policy import company_perms, has_company_perm, may_review
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,19 @@ def test_a_statement_built_without_an_id_as_parameter_is_refused(world):
 
     with pytest.raises(ValueError, match="not a parameter"):
         compiled.first_row(("test", "no id"), build, 5)
+
+
+def test_all_company_permissions_at_once_give_the_single_checks_answers(world, user):
+    group = Group.objects.create(name="maple signers by group")
+    assign_perm("sign_off_plans", group, Company.objects.get(slug="maple"))
+    user("maple.planner").groups.add(group)
+    for company in Company.objects.all():
+        for membership in company.memberships.select_related("user"):
+            person = membership.user
+            for other in Company.objects.all():  # another company's rights are none
+                held = company_perms(person, other)
+                for codename in CODENAMES + ("audit_plans",):
+                    assert (codename in held) is has_company_perm(person, other, codename)
+    head = user("maple.gm")
+    head.is_active = False
+    assert company_perms(head, head.membership.company) == frozenset()

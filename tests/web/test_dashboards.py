@@ -39,6 +39,50 @@ def test_planner_sees_drafts_sent_back_and_plans_in_flight_with_who_acts_next(us
     assert "Flying plan" in flight and "Sales review (Sales): reviewers of Sales" in flight
 
 
+def test_a_plan_in_flight_and_among_the_recent_shows_who_acts_next_in_both(user, login):
+    submitted(user("maple.planner"), title="Flying plan")
+    page = _text(_page(login("maple.planner"), "/"))
+    flight = page[page.index("Your plans in flight") : page.index("Recent plans")]
+    recent = page[page.index("Recent plans") :]
+    for part in (flight, recent):
+        assert "Flying plan" in part and "Sales review (Sales): reviewers of Sales" in part
+
+
+def test_the_inbox_shows_the_same_tasks_in_due_order_however_many_are_held(
+    user, login, monkeypatch
+):
+    from workflows import selectors
+    from workflows import services as approvals
+
+    planner, sales = user("maple.planner"), user("maple.sales")
+    for number, days in enumerate((3, -1, 5)):
+        task = open_task(submitted(planner, title=f"Held plan {number}"), step="review")
+        TaskDeadline.objects.filter(task=task).update(due_at=now() + timedelta(days=days))
+        approvals.task_claim(actor=sales, task_id=task.pk)
+    client = login("maple.sales")
+    pages = []
+    for cap in (100, 2):  # few held (read from the owner's rows), then many (the walk)
+        monkeypatch.setattr(selectors, "COUNT_CAP", cap)
+        html = _page(client, "/")
+        inbox = html[html.index('id="inbox"') : html.index('id="queue"')]
+        pages.append(re.findall(r"Held plan \d", inbox))
+    assert pages[0] == pages[1] == ["Held plan 1", "Held plan 0", "Held plan 2"]
+
+
+def test_the_task_list_says_when_its_count_stops_at_the_cap(user, login, monkeypatch):
+    from apps.core.pagination import CappedPaginator
+
+    planner = user("maple.planner")
+    for number in range(4):
+        submitted(planner, title=f"Queued plan {number}")
+    client = login("maple.sales")
+    assert "4 tasks" in _text(_page(client, "/tasks/?scope=queue"))
+    monkeypatch.setattr(CappedPaginator, "CAP", 2)
+    page = _text(_page(client, "/tasks/?scope=queue"))
+    assert "2+ tasks" in page and "Queued plan" in page
+    assert "4 tasks" not in page
+
+
 def test_reviewer_sees_counts_and_overdue_first(user, login):
     planner = user("maple.planner")
     submitted(planner, title="On time plan")

@@ -91,6 +91,9 @@ def test_the_lists_show_exactly_what_the_rule_allows_for_everyone(user):
     for person in get_user_model().objects.order_by("pk"):
         by_rule = _ids(open_tasks.filter(rules.may_act_q(person.pk)))
         standing = rules.standing_of(person)
+        member = Membership.objects.filter(user=person).first()
+        if member is not None:  # read from the membership a page has loaded: the same
+            assert rules.standing_of(person, membership=member) == standing, person
         assert _ids(open_tasks.filter(rules.may_act_listed_q(standing))) == by_rule, person
 
         queue = _ids(ApprovalTask.objects.user_queue(person).filter(rules.open_q()))
@@ -102,6 +105,20 @@ def test_the_lists_show_exactly_what_the_rule_allows_for_everyone(user):
         shown["stale"] += len(queue & _ids(open_tasks.filter(owner__isnull=False)))
     # the comparison covered real lists: queues, claimed tasks, and stale claims in queues
     assert shown["queue"] >= 20 and shown["inbox"] >= 2 and shown["stale"] >= 3
+
+
+def test_the_standing_from_a_loaded_membership_is_the_one_read(user):
+    sales = user("maple.sales")
+    member = Membership.objects.get(user=sales)
+    assert rules.standing_of(sales, membership=member) == rules.standing_of(sales)
+    assert rules.standing_of(sales).reviews
+    for change in ("is_superuser", "is_active"):
+        setattr(sales, change, change == "is_superuser")
+        sales.save()
+        assert rules.standing_of(sales, membership=member).company_id is None
+        assert rules.standing_of(sales, membership=member) == rules.standing_of(sales)
+        setattr(sales, change, change != "is_superuser")
+        sales.save()
 
 
 def test_every_deadline_carries_the_facts_of_its_task_and_plan(user):

@@ -12,18 +12,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from apps.core.timeutils import now
-from apps.org.policy import Step, has_company_perm
-from apps.org.selectors import company_for
+from apps.org.policy import Step, company_perms
+from apps.org.selectors import company_for_page
 from apps.plans.history import event_list_for, label
 from apps.plans.models import Plan, Status
 from apps.plans.selectors import plan_list_for
 from workflows.rules import standing_of
 from workflows.selectors import (
     feedback_owed,
-    plans_in_flight,
-    plans_next_steps,
+    in_flight_order,
+    plans_in_flight_list,
+    plans_next_steps_of,
     task_counts,
     task_inbox,
+    task_inbox_first,
     task_queue,
 )
 
@@ -33,13 +35,25 @@ def home(request):
     if request.user.is_superuser and not hasattr(request.user, "membership"):
         return redirect("admin:index")
     user = request.user
-    company = company_for(user)
-    visible = plan_list_for(user=user)  # read once: it asks guardian for the user's rights
+    company = company_for_page(user)
+    # what the page asks of the user's rights, each read once and passed down: the company
+    # permissions (one query for all of them) and the standing the task lists judge by
+    perms = company_perms(user, company)
+    visible = plan_list_for(user=user, perms=perms)
     mine = visible.filter(author=user).order_by("-updated_at")
-    standing = standing_of(user)  # read once for the inbox, the queue and their counts
-    inbox = list(task_inbox(user=user, standing=standing)[:10])
-    queue = list(task_queue(user=user, standing=standing)[:10])
-    audits = has_company_perm(user, company, "audit_plans")
+    # read once for the inbox, the queue and their counts
+    standing = standing_of(user, membership=user.membership)
+    inbox_tasks = task_inbox(user=user, standing=standing)
+    queue_tasks = task_queue(user=user, standing=standing)
+    counts = task_counts(user=user, standing=standing, inbox=inbox_tasks, queue=queue_tasks)
+    inbox = list(task_inbox_first(inbox_tasks, counts)[:10])
+    queue = list(queue_tasks[:10])
+    # the three lists of plans get their next steps in one query
+    sent_back, in_flight, recent = plans_next_steps_of(
+        mine.filter(status=Status.CHANGES_REQUESTED)[:10],
+        plans_in_flight_list(user=user, visible=visible),
+        visible.order_by("-updated_at")[:8],
+    )
     return render(
         request,
         "home.html",
@@ -47,16 +61,16 @@ def home(request):
             "company": company,
             "inbox": inbox,
             "queue": queue,
-            "counts": task_counts(user=user, standing=standing),
+            "counts": counts,
             "sign_off": [t for t in inbox + queue if t.flow_task.step == Step.SIGN_OFF],
             "owed": feedback_owed(user=user)[:10],
             "today": timezone.localdate(now()),
             "drafts": mine.filter(status=Status.DRAFT)[:10],
-            "sent_back": plans_next_steps(mine.filter(status=Status.CHANGES_REQUESTED)[:10]),
-            "in_flight": plans_in_flight(user=user, visible=visible),
-            "activity": _activity(user) if audits else [],
-            "recent": plans_next_steps(visible.order_by("-updated_at")[:8]),
-            "can_draft": has_company_perm(user, company, "draft_plans"),
+            "sent_back": sent_back,
+            "in_flight": in_flight_order(in_flight),
+            "activity": _activity(user) if "audit_plans" in perms else [],
+            "recent": recent,
+            "can_draft": "draft_plans" in perms,
         },
     )
 

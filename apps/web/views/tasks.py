@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError, NotFound
+from apps.core.pagination import CappedPaginator
 from apps.org.policy import Route, Step
 from apps.org.selectors import company_for
 from apps.plans.selectors import content_rows, decision_list, revision_diff, revision_list
@@ -33,7 +33,9 @@ def task_list(request):
     selectors = {"inbox": task_inbox, "queue": task_queue, "done": task_done}
     if scope not in selectors:
         scope = "inbox"
-    page = Paginator(selectors[scope](user=request.user), 25).get_page(request.GET.get("page"))
+    # counted to 1,000 at most: a queue of a hundred thousand plans is not counted in full
+    paginator = CappedPaginator(selectors[scope](user=request.user), 25)
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "tasks/list.html", {"page": page, "scope": scope})
 
 
