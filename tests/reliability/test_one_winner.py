@@ -8,6 +8,7 @@ faster: a ``Conflict`` from the service, a readable page in the web UI, a 409 fr
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -62,7 +63,8 @@ def _web(client, task_id):
         body = response.content.decode()
         if response.status_code == 200 and FINISHED in body:
             return "conflict", FINISHED
-        return "other", f"web {response.status_code}"
+        shown = re.findall(r'<ul class="errorlist[^"]*">(.*?)</ul>', body, re.S)
+        return "other", f"web {response.status_code}: {shown[:2]}"
 
     return job
 

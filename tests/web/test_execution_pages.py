@@ -91,3 +91,29 @@ def test_planner_gets_no_feedback_form_and_other_companies_see_nothing():
     feedback = Feedback.objects.get(plan=plan)
     assert stranger.post(f"/feedback/{feedback.pk}/reply/", {"text": "x"}).status_code == 404
     assert stranger.post(f"/plans/{plan.pk}/close/", {"summary": "x"}).status_code == 404
+
+
+def test_a_decision_posted_after_a_colleague_decided_is_told_the_task_is_finished():
+    """Two reviewers have the review page open; the second to post is told, not refused a
+    choice that the finished task no longer offers, and nothing changes."""
+    from apps.audit.models import Event
+    from apps.plans.models import Decision
+    from tests.factories import submitted
+
+    world = medium_company("webrace", reviewers=2)
+    first, second = world.reviewers["Sales"]
+    plan = submitted(world.planner, title="Raced review")
+    task = open_task(plan, step="review")
+    late = browser(second)
+    assert late.get(f"/tasks/{task.pk}/").status_code == 200  # the page is open
+
+    browser(first).post(f"/tasks/{task.pk}/", {"outcome": "approve", "comment": ""})
+    events = Event.objects.filter(plan_id=plan.pk).count()
+    response = late.post(f"/tasks/{task.pk}/", {"outcome": "approve", "comment": ""})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This task is already finished." in page
+    assert "Select a valid choice" not in page
+    assert Decision.objects.filter(plan=plan).count() == 1
+    assert Event.objects.filter(plan_id=plan.pk).count() == events

@@ -229,6 +229,9 @@ def clean_comment(comment: str) -> str:
     return comment
 
 
+TASK_FINISHED = "This task is already finished."
+
+
 def check_open(task: ApprovalTask) -> None:
     if not rules.is_open(task):
-        raise Conflict("This task is already finished.")
+        raise Conflict(TASK_FINISHED)

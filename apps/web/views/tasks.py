@@ -48,7 +48,12 @@ def task_detail(request, task_id):
     route = Route.from_dict(plan.route)
     outcomes = rules.task_outcomes(task)
     form = DecisionForm(request.POST or None, outcomes=outcomes)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not rules.is_open(task):
+        # decided or closed since the page was shown: say so, as the service would, instead
+        # of refusing the chosen outcome as no longer one of the choices
+        form = DecisionForm(outcomes=outcomes)
+        messages.error(request, approvals.TASK_FINISHED)
+    elif request.method == "POST" and form.is_valid():
         try:
             approvals.task_decide(
                 actor=request.user,
