@@ -332,7 +332,7 @@ def _users_who_may_act_query(task_id: int) -> QuerySet:
 
 def users_who_may_act_list(task: Any) -> list[Any]:
     """``users_who_may_act`` as a list, its statement compiled once (``apps.core.compiled``)."""
-    return compiled.instances("users_who_may_act", _users_who_may_act_query, task.pk)
+    return compiled.objects("users_who_may_act", _users_who_may_act_query, task.pk)
 
 
 # Who carries a plan out.

@@ -34,28 +34,11 @@ def first_row(key: Any, build: Callable[..., QuerySet], *ids: int) -> tuple | No
         return cursor.fetchone()
 
 
-def rows(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[tuple]:
-    """All the rows of ``build(*ids)``, as ``first_row``."""
-    alias, sql, params = _statement(key, build, ids)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def instances(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[Any]:
-    """The model instances ``build(*ids)`` selects (its model's own columns), as ``first_row``."""
-    alias, sql, params = _statement(key, build, ids)
-    return list(_models[key].objects.raw(sql, params).using(alias))
-
-
-_models: dict[Any, Any] = {}
-
-
 def objects(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[Any]:
     """The model instances ``build(*ids)`` yields, as the ORM builds them, compiled once.
 
-    Unlike ``instances`` this keeps what the queryset selects beside its model's columns:
-    its ``select_related`` objects and its annotations (and its ``select_for_update``).
+    What the queryset selects beside its model's columns comes too: its
+    ``select_related`` objects and its annotations (and its ``select_for_update``).
     """
     compiler, alias, rows = _read(key, build, ids)
     select, klass_info = compiler.select, compiler.klass_info
@@ -109,7 +92,6 @@ def _statement(key: Any, build: Callable[..., QuerySet], ids: tuple) -> tuple[st
         if not all(any(p == s for p in params if type(p) is int) for s in sentinels):
             raise ValueError(f"{key!r}: an id is not a parameter of the statement")
         _statements[cache_key] = (queryset.db, sql, tuple(params))
-        _models[key] = queryset.model
     alias, sql, params = _statements[cache_key]
     swap = dict(zip(sentinels, ids, strict=True))
     return alias, sql, [swap.get(p, p) if type(p) is int else p for p in params]

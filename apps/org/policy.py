@@ -493,7 +493,7 @@ def company_perms(user: Any, company: Company) -> frozenset[str]:
             .values_list("codename")
         )
 
-    rows = compiled.rows(
+    rows = compiled.values(
         "company_perms", build, user.pk, company.pk, ContentType.objects.get_for_model(Company).pk
     )
     return frozenset(codename for (codename,) in rows)
