@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -29,6 +30,8 @@ pytestmark = [pytest.mark.browser]
 
 AXE = Axe()
 BLOCKING = {"critical", "serious"}
+# what axe meets when the document it reads is replaced by a navigation
+NAVIGATING = re.compile(r"reading 'documentElement'|context was destroyed")
 TARGET = {
     "period": "2027 H2",
     "target": "125000",
@@ -66,13 +69,27 @@ class Journey:
         if key in self.checked and not again:
             return
         self.checked.add(key)
-        result = AXE.run(self.page)
+        result = self._axe()
         for violation in result.response["violations"]:
             if violation["impact"] in BLOCKING:
                 nodes = "; ".join(n["target"][0] for n in violation["nodes"][:3])
                 self.problems.append(
                     f"{self.page.url}: {violation['impact']} {violation['id']} ({nodes})"
                 )
+
+    def _axe(self):
+        """axe once the page has loaded. A click that navigates returns when the new page is
+        committed, not loaded: axe started then can find the document swapped under it, so it
+        runs again once the page has settled (the error names the navigation, not the page)."""
+        for _ in range(2):
+            self.page.wait_for_load_state("load")
+            try:
+                return AXE.run(self.page)
+            except PlaywrightError as error:
+                if not NAVIGATING.search(str(error)):
+                    raise
+        self.page.wait_for_load_state("load")
+        return AXE.run(self.page)
 
     def shoot(self, screen: str, *, phone_fits: bool = True) -> None:
         """PNGs of the screen at desktop and phone width; a Greenlight page must not scroll
