@@ -11,6 +11,7 @@ from viewflow.workflow import flow
 from apps.org.policy import Step
 
 from . import conditions, hooks
+from .gateways import Join, StartHandle, Switch
 from .lock import process_row_lock
 from .models import ApprovalTask, PlanProcess
 from .nodes import ApprovalStep, DepartmentSplit, RevisePageView, TaskPageView
@@ -32,13 +33,13 @@ class PlanApprovalFlow(flow.Flow):
     lock_impl = process_row_lock
 
     start = (
-        flow.StartHandle(this.start_process)
+        StartHandle(this.start_process)
         .Annotation(title="Plan submitted")
         .Next(this.check_forecasts)
     )
 
     check_forecasts = (
-        flow.Switch()
+        Switch()
         .Annotation(title="A sales target?")
         .Case(this.split_forecasts, this.needs_forecasts)
         .Default(this.split_reviews)
@@ -59,7 +60,7 @@ class PlanApprovalFlow(flow.Flow):
         .Next(this.join_forecasts)
     )
 
-    join_forecasts = flow.Join().Annotation(title="Every forecast in").Next(this.split_reviews)
+    join_forecasts = Join().Annotation(title="Every forecast in").Next(this.split_reviews)
 
     split_reviews = (
         DepartmentSplit(departments=this.review_departments)
@@ -75,13 +76,13 @@ class PlanApprovalFlow(flow.Flow):
     )
 
     join_reviews = (
-        flow.Join(continue_on_condition=this.review_round_closed)
+        Join(continue_on_condition=this.review_round_closed)
         .Annotation(title="All reviews in")
         .Next(this.check_reviews)
     )
 
     check_reviews = (
-        flow.Switch()
+        Switch()
         .Annotation(title="Review outcome?")
         .Case(this.rejected, this.review_rejected)
         .Case(this.revise, this.review_wants_changes)
@@ -96,7 +97,7 @@ class PlanApprovalFlow(flow.Flow):
     )
 
     check_sign_off = (
-        flow.Switch()
+        Switch()
         .Annotation(title="Signed off?")
         .Case(this.split_take_up, this.signed_off)
         .Case(this.revise, this.sign_off_wants_changes)
@@ -126,7 +127,7 @@ class PlanApprovalFlow(flow.Flow):
         .Next(this.join_take_up)
     )
 
-    join_take_up = flow.Join().Annotation(title="Every department took it up").Next(this.execution)
+    join_take_up = Join().Annotation(title="Every department took it up").Next(this.execution)
 
     execution = (
         flow.Handle()

@@ -47,7 +47,7 @@ def _select_for_update(process_class: Any, process_pk: int) -> None:
 @contextmanager
 def _row_lock(process_class: Any, process_pk: int) -> Iterator[None]:
     """``SELECT ... FOR UPDATE`` on the process row, held until the transaction ends."""
-    if _in_service.get() and connection.in_atomic_block:
+    if in_service_now():
         _select_for_update(process_class, process_pk)
         yield
         return
@@ -56,6 +56,11 @@ def _row_lock(process_class: Any, process_pk: int) -> Iterator[None]:
         with transaction.atomic():
             _select_for_update(process_class, process_pk)
         yield
+
+
+def in_service_now() -> bool:
+    """Inside a service's atomic block (``in_service``), whose rollback cleans up after errors."""
+    return _in_service.get() and connection.in_atomic_block
 
 
 @contextmanager

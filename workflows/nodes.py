@@ -24,11 +24,11 @@ from django.views import View
 from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
-from viewflow.workflow.nodes.split import SplitActivation
 
 from apps.org.policy import Step, company_department
 
 from . import rules
+from .gateways import LeanSplitActivation, Split
 
 
 class TaskPageView(View):
@@ -96,7 +96,7 @@ class ApprovalStep(flow.View):
         return task.owner_id is not None and task.owner_id == getattr(user, "pk", None)
 
 
-class DepartmentSplitActivation(SplitActivation):
+class DepartmentSplitActivation(LeanSplitActivation):
     @Activation.status.super()
     def activate(self) -> None:
         departments = self.flow_task._departments(self)
@@ -107,7 +107,7 @@ class DepartmentSplitActivation(SplitActivation):
         ]
 
 
-class DepartmentSplit(flow.Split):
+class DepartmentSplit(Split):
     """One task of the next node per department that ``departments`` names."""
 
     activation_class = DepartmentSplitActivation
