@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.status import PROCESS, STATUS
@@ -25,6 +26,7 @@ from .. import rules
 from ..flows import PlanApprovalFlow
 from ..lock import service_lock
 from ..models import ApprovalTask, PlanProcess
+from ..moves import Moves
 from ..notifications import notices_settle
 
 
@@ -144,24 +146,41 @@ def set_status(plan: Plan, status: str) -> str:
 
 
 def sync_status(
-    plan: Plan, process: PlanProcess, *, ended: bool = False, settle: bool = True
+    plan: Plan,
+    process: PlanProcess,
+    *,
+    ended: bool = False,
+    settle: bool = True,
+    moves: Moves | None = None,
 ) -> tuple[str, str]:
     """Set the plan's status from where its process stands after the action.
 
-    An action that moved the flow on asks first for the open tasks: while one is
-    open the process is neither done (its end waits for every task) nor cancelled
-    (a cancellation closes them), so they alone say the status. Only a process with
-    nothing open, or one the action ``ended`` (cancelled, closed), is read again.
+    ``moves``: what the action did to the tasks (``workflows.moves``), noted as it did
+    it. Unless the action reached an end of the flow, the tasks it opened say the new
+    status; an action that opened none (one region's review of several) leaves it as
+    it was, as the tasks still open are the ones that made it. Without ``moves``, the open tasks
+    are asked for: while one is open the process is neither done (its end waits for
+    every task) nor cancelled (a cancellation closes them), so they alone say the
+    status. Only a process with nothing open, or one the action ``ended`` (cancelled,
+    closed), is read again.
     ``settle=False``: nothing can wait on the plan yet (its first submission: no task
     of it was ever closed, no decision ever sent it back), so no notice is looked for.
     """
     before = plan.status
-    open_tasks = None if ended else _open_nodes(process)
-    if open_tasks:
-        after = _status_while_open(open_tasks)
+    if moves is not None and not ended and not moves.reached_an_end():
+        opened = {task.flow_task for task in moves.opened()}
+        after = _status_while_open(opened) if opened else before
+        if settings.GREENLIGHT_CHECK_MOVES:  # the test settings: the query must agree
+            asked = _status_while_open(_open_nodes(process))
+            if asked != after:
+                raise AssertionError(f"status from the moves {after}, from the tasks {asked}")
     else:
-        process.refresh_from_db()
-        after = derived_status(process, open_tasks)
+        open_tasks = None if ended else _open_nodes(process)
+        if open_tasks:
+            after = _status_while_open(open_tasks)
+        else:
+            process.refresh_from_db()
+            after = derived_status(process, open_tasks)
     if after != before:
         set_status(plan, after)
     if settle:  # what was acted on no longer waits in anyone's notifications

@@ -83,11 +83,11 @@ def next_due(moment: Any, plan: Plan) -> date:
 # Take-up: called by task_decide inside its transaction and lock.
 
 
-def executors_open(plan: Plan) -> None:
-    """The plan was signed off: one row per department that must take it up."""
-    tasks = ApprovalTask.objects.filter(
-        rules.open_q(), process__planprocess__plan=plan, flow_task=PlanApprovalFlow.take_up
-    ).order_by("id")
+def executors_open(plan: Plan, take_ups: list[ApprovalTask]) -> None:
+    """The plan was signed off: one row per department that must take it up.
+
+    ``take_ups``: the take-up tasks the sign-off opened, one per executing department.
+    """
     # one INSERT; a department that already has its row (``executing_once``) keeps it
     ExecutingDepartment.objects.bulk_create(
         [
@@ -96,7 +96,7 @@ def executors_open(plan: Plan) -> None:
                 department_id=task.data["department_id"],
                 department_name=task.data.get("department_name", ""),
             )
-            for task in tasks
+            for task in take_ups
         ],
         ignore_conflicts=True,
     )

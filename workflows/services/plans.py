@@ -16,10 +16,11 @@ from apps.org.policy import Step, is_head, route_for
 from apps.plans.models import Plan, Status
 from apps.plans.selectors import plan_access, revision_diff
 
-from .. import rules
+from .. import hooks, rules
 from ..flows import PlanApprovalFlow
 from ..lock import in_service
 from ..models import ApprovalTask, PlanProcess
+from ..moves import noting
 from ._common import clean_comment, freeze_revision, lock_plan, locked, set_status, sync_status
 from .strategy import relead
 
@@ -34,10 +35,11 @@ def plan_submit(*, actor: Any, plan_id: Any) -> Plan:
     if process is None:
         plan = lock_plan(plan.pk)
         if plan.status == Status.DRAFT:
-            return _first_submit(actor, plan)
+            with hooks.owing():  # one INSERT for the queues of every reviewing department
+                return _first_submit(actor, plan)
     else:
         # the process lock first, then the plan row: the order every service takes them in
-        with locked(process.pk):
+        with locked(process.pk), hooks.owing():
             plan = lock_plan(plan.pk)
             if plan.status == Status.CHANGES_REQUESTED:
                 return _resubmit(actor, plan, process)
@@ -62,9 +64,10 @@ def _first_submit(actor: Any, plan: Plan) -> Plan:
     plan.route = route.as_dict()
     plan.submitted_at = now()
     set_status(plan, Status.IN_REVIEW)
-    with in_service():  # the process is new: its lock needs no savepoints of its own
+    # the process is new: no savepoints, no lock (nobody else sees it before the commit)
+    with in_service(), noting() as moved:
         process = PlanApprovalFlow.start.run(plan=plan)
-    sync_status(plan, process, settle=False)  # a draft never had a task or a decision
+    sync_status(plan, process, settle=False, moves=moved)  # a draft had no task or decision
     event_record(
         company_id=plan.company_id,
         plan_id=plan.pk,
@@ -100,11 +103,12 @@ def _resubmit(actor: Any, plan: Plan, process: PlanProcess) -> Plan:
     task.data["revision"] = revision.number
     task.save()
     activation = task.flow_task.activation_class(task)
-    if task.status == STATUS.NEW:
-        activation.assign(actor)
-    activation.start(None)
-    activation.execute()
-    before, after = sync_status(plan, process)
+    with noting() as moved:
+        if task.status == STATUS.NEW:
+            activation.assign(actor)
+        activation.start(None)
+        activation.execute()
+    before, after = sync_status(plan, process, moves=moved)
     event_record(
         company_id=plan.company_id,
         plan_id=plan.pk,

@@ -16,7 +16,9 @@ from apps.plans.models import Decision, Plan, Status
 
 from .. import conditions, hooks, rules
 from ..events import step_event
+from ..flows import PlanApprovalFlow
 from ..models import ApprovalTask
+from ..moves import Moves, noting
 from ..selectors import task_access
 from ._common import (
     check_open,
@@ -160,7 +162,8 @@ def task_decide(
     a signed-off plan up for a sales department. ``reclassify`` (with a request for changes)
     reopens the plan's focus and core task for its resubmission."""
     task, plan = _open_task(actor, task_id)
-    with locked(task.process_id):
+    # the notifications it owes go into the outbox together, at the end
+    with locked(task.process_id), hooks.owing():
         task, plan = _lock_task(task.pk, plan.pk)
         check_open(task)
         step = task.flow_task.step
@@ -181,20 +184,11 @@ def task_decide(
         if amount is not None:
             forecast_record(plan, task, decision, amount)
         task.data["outcome"] = outcome  # saved with the task when the activation completes it
-        # only the steps split by department have siblings a decision can close
-        siblings = (
-            list(
-                ApprovalTask.objects.filter(
-                    rules.open_q(), process=task.process, flow_task=task.flow_task
-                ).exclude(pk=task.pk)
-            )
-            if step in rules.DEPARTMENT_STEPS
-            else []
-        )
-        activation.start(None)
-        with conditions.deciding(decision):
-            activation.execute()
-        before, after = sync_status(plan, task.process)
+        with noting() as moved:
+            activation.start(None)
+            with conditions.deciding(decision):
+                activation.execute()
+        before, after = sync_status(plan, task.process, moves=moved)
         event_record(
             company_id=plan.company_id,
             plan_id=plan.pk,
@@ -216,27 +210,28 @@ def task_decide(
                 **took_over,
             },
         )
-        _record_closed(plan, siblings, decision)
-        _after_decision(actor, plan, step, decision, after)
+        # a request for changes or a rejection closes the other regions' reviews
+        _record_closed(plan, moved.cancelled(task.flow_task), decision)
+        _after_decision(actor, plan, step, decision, after, moved)
         hooks.plan_decided(decision=decision, status=after)
     return task  # as the activation left it: done, with its outcome
 
 
-def _after_decision(actor: Any, plan: Plan, step: str, decision: Decision, status: str) -> None:
+def _after_decision(
+    actor: Any, plan: Plan, step: str, decision: Decision, status: str, moved: Moves
+) -> None:
     """Signed off: sales must take the plan up, and a plan it follows up is superseded."""
     if step == Step.SIGN_OFF and status == Status.APPROVED:
-        executors_open(plan)
+        executors_open(plan, moved.opened(PlanApprovalFlow.take_up))
         if plan.follows_id:
             close_superseded(actor=actor, followed_id=plan.follows_id, follow_up=plan)
     elif step == Step.TAKE_UP:
         take_up_record(plan, decision, status)
 
 
-def _record_closed(plan: Plan, siblings: list[ApprovalTask], decision: Decision) -> None:
-    """A request for changes or a rejection closes the other regions' reviews: say so."""
-    for sibling in ApprovalTask.objects.filter(
-        pk__in=[s.pk for s in siblings], status=STATUS.CANCELED
-    ):
+def _record_closed(plan: Plan, closed: list[ApprovalTask], decision: Decision) -> None:
+    """Say so of each review the decision closed."""
+    for sibling in closed:
         event_record(
             company_id=plan.company_id,
             plan_id=plan.pk,
