@@ -10,6 +10,9 @@ the relay is triggered after the commit and the beat sweep catches the rest.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +21,7 @@ from apps.core.timeutils import add_working_days
 from apps.org.policy import Route, Step, deadlines_of
 
 from . import outbox, rules, tasks
-from .models import TaskDeadline
+from .models import OutboxEvent, TaskDeadline
 from .notifications import DECIDED_WORDS
 
 
@@ -57,10 +60,33 @@ def review_closed(task: Any, decision: Any) -> None:
     _owe(outbox.REVIEW_CLOSED, task_id=task.pk, decision_id=decision.pk)
 
 
-def _owe(kind: str, **args: Any) -> None:
-    """One outbox row now, in the action's transaction; its relay queued after the commit."""
-    event = outbox.outbox_write(kind=kind, **args)
+_owed: ContextVar[list[OutboxEvent] | None] = ContextVar("greenlight_owed", default=None)
 
+
+@contextmanager
+def owing() -> Iterator[None]:
+    """The body's outbox rows go in together, in one INSERT when it ends (still inside the
+    action's transaction); an error in the body writes none, as its rollback would."""
+    rows: list[OutboxEvent] = []
+    token = _owed.set(rows)
+    try:
+        yield
+    finally:
+        _owed.reset(token)
+    for event in OutboxEvent.objects.bulk_create(rows):
+        _relay_after_commit(event)
+
+
+def _owe(kind: str, **args: Any) -> None:
+    """One outbox row, in the action's transaction; its relay queued after the commit."""
+    rows = _owed.get()
+    if rows is None:
+        _relay_after_commit(outbox.outbox_write(kind=kind, **args))
+    else:
+        rows.append(outbox.outbox_row(kind=kind, **args))
+
+
+def _relay_after_commit(event: OutboxEvent) -> None:
     def trigger() -> None:
         tasks.relay_outbox.delay(event.pk)
 

@@ -49,11 +49,18 @@ RETENTION = timedelta(days=30)  # relayed rows are kept this long as a record, t
 SWEEP_BATCH = 500  # rows one sweep relays at most; the next sweep takes the rest
 
 
-def outbox_write(*, kind: str, **args: Any) -> OutboxEvent:
-    """Record, inside the caller's transaction, a notification to relay after it commits."""
+def outbox_row(*, kind: str, **args: Any) -> OutboxEvent:
+    """A notification to relay, not saved yet (``outbox_write`` saves one)."""
     if kind not in RELAYS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    return OutboxEvent.objects.create(kind=kind, args=args, created_at=timeutils.now())
+    return OutboxEvent(kind=kind, args=args, created_at=timeutils.now())
+
+
+def outbox_write(*, kind: str, **args: Any) -> OutboxEvent:
+    """Record, inside the caller's transaction, a notification to relay after it commits."""
+    event = outbox_row(kind=kind, **args)
+    event.save(force_insert=True)
+    return event
 
 
 def outbox_relay(*, event_id: int, deliver: Callable[[list[int]], Any]) -> bool:
