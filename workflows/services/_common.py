@@ -215,9 +215,15 @@ def record_decision(
     reclassify: bool = False,
 ) -> Decision:
     department_id = task.data.get("department_id")
-    department = (
-        Department.objects.filter(pk=department_id).first() if department_id is not None else None
-    )
+    department = None
+    if department_id is not None:
+        # the locked task brought its department's name (``tasks._lock_task``); else read it
+        name = getattr(task, "_department_name", None)
+        department = (
+            Department(pk=department_id, name=name)
+            if name is not None
+            else Department.objects.filter(pk=department_id).first()
+        )
     return Decision.objects.create(
         plan=plan,
         revision=current_revision(plan),

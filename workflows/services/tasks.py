@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import IntegerField, OuterRef, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from viewflow.workflow.status import STATUS
 
 from apps.audit.models import Action
 from apps.audit.services import event_record
 from apps.core import compiled
 from apps.core.errors import Conflict, Forbidden, ValidationError
+from apps.org.models import Department
 from apps.org.policy import Outcome, Route, Step
 from apps.plans.models import Decision, Plan, Status
 
@@ -53,7 +57,15 @@ def _refetch(task_id: int) -> ApprovalTask:
 
 
 def _task_with_process(task_id: int) -> Any:
-    return ApprovalTask.objects.select_related("process__planprocess").filter(pk=task_id)[:1]
+    # a department's task names its department in its data: its current name comes along
+    department = Department.objects.filter(
+        pk=Cast(KeyTextTransform("department_id", OuterRef("data")), IntegerField())
+    )
+    return (
+        ApprovalTask.objects.select_related("process__planprocess")
+        .annotate(_department_name=Subquery(department.values("name")[:1]))
+        .filter(pk=task_id)[:1]
+    )
 
 
 def _lock_task(task_id: int, plan_id: int) -> tuple[ApprovalTask, Plan]:
