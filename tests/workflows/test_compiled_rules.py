@@ -11,32 +11,57 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from apps.org.policy import Step
-from tests.factories import open_task, submitted
+from tests.factories import decide, open_task, submitted
+from tests.workflows.test_listed_rule import _build as build_every_state
 from workflows import rules
 from workflows import services as approvals
+from workflows.models import ApprovalTask
 
 pytestmark = pytest.mark.django_db
 
 STEPS = (None, Step.REVIEW, Step.SIGN_OFF)
+TARGET = {
+    "period": "2027 H2",
+    "target": "125000",
+    "market_forecast": "130000",
+    "execution_monitoring": "Monthly sell-out reports",
+}
 
 
 def _tasks(user):
+    """A task of every kind: reviews (one per region too), a sign-off, a revision, a
+    take-up and a forecast."""
     maple = submitted(user("maple.planner"))
     north = submitted(user("north.planner"))
     review = open_task(maple, step="review")
     tasks = [review, open_task(north, step="review", department="Eastern Sales")]
     approvals.task_decide(actor=user("maple.sales"), task_id=review.pk, outcome="approve")
-    return [*tasks, open_task(maple, step="sign_off")]
+    tasks.append(open_task(maple, step="sign_off"))
+    sent_back = submitted(user("maple.planner"), title="Sent back")
+    decide(sent_back, user("maple.sales"), "request_changes", "Prices, please.")
+    tasks.append(open_task(sent_back, step="revise"))
+    signed = submitted(user("maple.planner"), title="Signed off")
+    decide(signed, user("maple.sales"), "approve")
+    decide(signed, user("maple.gm"), "approve", step="sign_off")
+    tasks.append(open_task(signed, step="take_up"))
+    target = submitted(user("maple.planner"), title="Target", kind="sales_target", content=TARGET)
+    return [*tasks, open_task(target, step="forecast")]
 
 
 def test_may_act_and_decided_answers_as_the_orm_for_everyone_and_every_task(user):
-    tasks = _tasks(user)
+    _tasks(user)
+    build_every_state(user)  # four eyes across steps, stale claims, a second round
+    tasks = ApprovalTask.objects.filter(flow_task_type="HUMAN").select_related(
+        "process__planprocess__plan"
+    )
+    people = list(get_user_model().objects.all())
+    assert len(tasks) > 30 and len(people) > 15
     for task in tasks:
         plan = task.process.planprocess.plan
-        for person in get_user_model().objects.all():
+        for person in people:
             for step in STEPS:
                 may, did = rules.may_act_and_decided(person, task, step)
-                assert may is rules.may_act(person, task)
+                assert may is rules.may_act(person, task), (person, task)
                 assert did is (bool(step) and rules.decided(person, plan, step))
 
 
