@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Value
 
 from apps.core import compiled
 from apps.core.errors import ValidationError
@@ -347,19 +347,14 @@ def route_for(
             f"{company.name} has no department that reviews plans: "
             "a company administrator must set one up first."
         )
-    # one statement asks both: someone besides the author reviews in each department, signs off
-    staffed = {
-        f"reviews_{i}": Exists(reviewers_of(department).exclude(pk=author_id))
-        for i, department in enumerate(departments)
-    }
-    staffed["signs"] = Exists(signers_of(company).exclude(pk=author_id))
-    found = Company.objects.filter(pk=company.pk).values(**staffed).get()
-    for i, department in enumerate(departments):
-        if not found[f"reviews_{i}"]:
+    # one statement (compiled once) asks where someone besides the author reviews or signs
+    staffed = compiled.values("route_staffed", _staffed, author_id, company.pk)
+    for department in departments:
+        if ("review", department.pk) not in staffed:
             raise ValidationError(
                 f"Nobody in {department.name} other than the author can review this plan."
             )
-    if not found["signs"]:
+    if not any(kind == "sign" for kind, _ in staffed):
         raise ValidationError(f"Nobody in {company.name} other than the author can sign off.")
     return Route(
         size=company.size,
@@ -371,6 +366,34 @@ def route_for(
         deadlines=deadlines_of(company),
         off_strategy=lead.off_strategy,
     )
+
+
+def _staffed(author_id: int, company_id: int) -> QuerySet:
+    """("review", department) for each department of the company where someone other than
+    the author may review (``reviewers_of``), and ("sign", company) if someone may sign off
+    (``signers_of``)."""
+    acting = {
+        "user__is_active": True,
+        "user__is_superuser": False,
+        "user__membership__company_id": company_id,
+    }
+    reviews = (
+        DepartmentUserObjectPermission.objects.filter(
+            permission__codename="review_plans", content_object__company_id=company_id, **acting
+        )
+        .exclude(user_id=author_id)
+        .values_list(Value("review"), "content_object_id")
+        .distinct()
+    )
+    signs = (
+        CompanyUserObjectPermission.objects.filter(
+            permission__codename="sign_off_plans", content_object_id=company_id, **acting
+        )
+        .exclude(user_id=author_id)
+        .values_list(Value("sign"), "content_object_id")
+        .distinct()
+    )
+    return reviews.union(signs, all=True)
 
 
 def deadlines_of(company: Company) -> dict[str, int]:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 
+from apps.core import compiled
 from apps.core.errors import NotFound
 from apps.core.ids import object_id
 from apps.org.policy import Outcome, has_company_perm, membership_of
@@ -79,12 +80,39 @@ def plan_filter(
 def plan_access(*, user: Any, plan_id: Any, related: tuple[str, ...] = ()) -> Plan:
     """The plan if the user may see it; a missing plan and a hidden one raise the same error.
 
+    The plans ``plan_list_for`` lists, asked by id: compiled once per shape
+    (``apps.core.compiled``), since every action on a plan asks it first.
     ``related``: more relations to load with it (``select_related``)."""
     plan_id = object_id(plan_id)
-    plan = plan_list_for(user=user).select_related(*related).filter(pk=plan_id).first()
-    if plan is None:
+    membership = membership_of(user)
+    if membership is None or user.is_superuser:
         raise NotFound()
-    return plan
+    sees_submitted = has_company_perm(user, membership.company, "view_submitted_plans")
+    found = compiled.objects(
+        ("plan_access", tuple(related), sees_submitted),
+        lambda pk, company_id, user_id: _visible_plan(
+            pk, company_id, user_id, sees_submitted, related
+        ),
+        plan_id,
+        membership.company_id,
+        user.pk,
+    )
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+def _visible_plan(
+    plan_id: int, company_id: int, user_id: int, sees_submitted: bool, related: tuple[str, ...]
+) -> QuerySet[Plan]:
+    visible = Q(author_id=user_id)
+    if sees_submitted:
+        visible |= Q(submitted_at__isnull=False)
+    return (
+        Plan.objects.filter(visible, company_id=company_id, pk=plan_id)
+        .select_related("author", "company", *related)
+        .order_by()[:1]
+    )
 
 
 def revision_list(*, plan: Plan) -> QuerySet[PlanRevision]:

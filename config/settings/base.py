@@ -111,6 +111,9 @@ elif _ENGINE == "django.db.backends.postgresql":
         "options",
         f"-c lock_timeout={env.int('DATABASE_LOCK_TIMEOUT_MS', default=10000)} -c jit=off",
     )
+    # The fixed checks (apps.core.compiled) are prepared on their first run; Django's own
+    # queries bind on the client and are never prepared.
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -212,6 +215,9 @@ API_PATH_PREFIX = "/api/"
 BUSY_RETRY_AFTER = env.int("BUSY_RETRY_AFTER", default=2)
 # the test settings turn it on: actions check the status they set against the database
 GREENLIGHT_CHECK_MOVES = False
+# PostgreSQL: prepare the fixed checks (apps.core.compiled); off behind a pooler that
+# cannot keep prepared statements (PgBouncer in transaction mode before 1.21)
+GREENLIGHT_PREPARED_STATEMENTS = env.bool("GREENLIGHT_PREPARED_STATEMENTS", default=True)
 # Token requests per client address (the cache must be shared across workers in production).
 API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="10/minute")
 SPECTACULAR_SETTINGS = {

@@ -161,3 +161,37 @@ def test_a_plan_cannot_be_submitted_when_nobody_may_sign_it_off(user):
         approvals.plan_submit(actor=user("north.planner"), plan_id=plan.pk)
     assert "can sign off" in error.value.message
     assert plan.status == Status.DRAFT
+
+
+def test_the_staffing_check_answers_as_reviewers_of_and_signers_of_for_every_author(world):
+    """route_for's one compiled statement (``_staffed``) against the per-department queries,
+    for every company, department and would-be author, with a reviewer removed and a
+    signer deactivated on the way."""
+    from django.contrib.auth import get_user_model
+
+    from apps.core import compiled
+    from apps.org.models import Company
+    from apps.org.policy import _staffed, reviewers_of, signers_of
+
+    users = get_user_model().objects.all()
+
+    def check() -> set[bool]:
+        answers = set()
+        for company in Company.objects.prefetch_related("departments"):
+            for author in users:
+                staffed = compiled.values("route_staffed", _staffed, author.pk, company.pk)
+                for department in company.departments.all():
+                    expected = reviewers_of(department).exclude(pk=author.pk).exists()
+                    assert (("review", department.pk) in staffed) is expected
+                    answers.add(expected)
+                expected = signers_of(company).exclude(pk=author.pk).exists()
+                assert any(kind == "sign" for kind, _ in staffed) is expected
+        return answers
+
+    assert check() == {True, False}
+    signer = signers_of(Company.objects.get(slug="maple")).first()
+    signer.is_active = False
+    signer.save()
+    reviewer = reviewers_of(Company.objects.get(slug="north").departments.get(name="Eastern Sales"))
+    reviewer.first().membership.delete()
+    assert check() == {True, False}

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from apps.org.policy import Step
-from tests.factories import decide, open_task, submitted
+from tests.factories import decide, draft, open_task, submitted
 from tests.workflows.test_listed_rule import _build as build_every_state
 from workflows import rules
 from workflows import services as approvals
@@ -191,3 +191,34 @@ def test_an_email_claim_reads_the_notification_and_its_user_as_the_orm(user):
             getattr(expected.user, n) for n in user_fields
         ]
         assert _claim(expected.pk) is None  # claimed once
+
+
+def test_plan_access_finds_what_plan_list_for_shows_and_nothing_else(user):
+    from apps.core.errors import NotFound
+    from apps.plans.models import Plan
+    from apps.plans.selectors import plan_access, plan_list_for
+
+    _tasks(user)
+    draft(user("maple.planner"), title="A draft")  # seen by its author only
+    everyone = list(get_user_model().objects.all())
+    fields = [f.attname for f in Plan._meta.concrete_fields]
+    seen = hidden = 0
+    for plan in Plan.objects.all():
+        for person in everyone:
+            listed = plan_list_for(user=person).select_related("process").filter(pk=plan.pk)
+            if listed.exists():
+                for related in ((), ("process",)):
+                    found = plan_access(user=person, plan_id=plan.pk, related=related)
+                    assert [getattr(found, f) for f in fields] == [getattr(plan, f) for f in fields]
+                    assert (found.author.username, found.company.slug) == (
+                        plan.author.username,
+                        plan.company.slug,
+                    )
+                    if related:
+                        assert getattr(found, "process", None) == getattr(plan, "process", None)
+                seen += 1
+            else:
+                with pytest.raises(NotFound):
+                    plan_access(user=person, plan_id=plan.pk)
+                hidden += 1
+    assert seen and hidden
