@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
+from apps.core import compiled
 from apps.core.timeutils import now
 
 from .chain import GENESIS, HASHED_FIELDS, head_seal, plain_json, seal
@@ -169,9 +170,10 @@ def _lock_head(company_id: int) -> ChainHead:
     insert fails on the primary key (inside a savepoint) once the winner
     commits, and it then waits for the winner's row like everybody else.
     """
-    head = ChainHead.objects.select_for_update().filter(company_id=company_id).first()
-    if head is not None:
-        return head
+    # compiled once (``apps.core.compiled``): every event locks its head first
+    found = compiled.objects("chain_head", _locking_head, company_id)
+    if found:
+        return found[0]
     last = (
         Event.objects.filter(company_id=company_id).order_by("-seq").values("seq", "hash").first()
     )
@@ -185,6 +187,10 @@ def _lock_head(company_id: int) -> ChainHead:
     except IntegrityError:
         pass
     return ChainHead.objects.select_for_update().get(company_id=company_id)
+
+
+def _locking_head(company_id: int) -> Any:
+    return ChainHead.objects.select_for_update().filter(company_id=company_id).order_by()[:1]
 
 
 def _link(head: ChainHead, record: dict[str, Any], keys: dict[str, bytes]) -> None:

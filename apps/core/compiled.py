@@ -99,12 +99,17 @@ def _statement(key: Any, build: Callable[..., QuerySet], ids: tuple) -> tuple[st
         queryset = build(*sentinels)
         connection = connections[queryset.db]
         sql, params = queryset.query.get_compiler(connection=connection).as_sql()
-        if not all(any(p == s for p in params if type(p) is int) for s in sentinels):
+        if not all(any(p == s for p in params if _is_id(p)) for s in sentinels):
             raise ValueError(f"{key!r}: an id is not a parameter of the statement")
         _statements[cache_key] = (queryset.db, sql, tuple(params))
     alias, sql, params = _statements[cache_key]
     swap = dict(zip(sentinels, ids, strict=True))
-    return alias, sql, [swap.get(p, p) if type(p) is int else p for p in params]
+    # an id keeps the type Django gave it (psycopg's Int8 for a big integer column)
+    return alias, sql, [type(p)(swap[p]) if _is_id(p) and p in swap else p for p in params]
+
+
+def _is_id(param: Any) -> bool:
+    return isinstance(param, int) and not isinstance(param, bool)
 
 
 def _cursor(connection: Any) -> Any:
