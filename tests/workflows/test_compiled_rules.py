@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from apps.org.policy import Step
 from tests.factories import decide, draft, open_task, submitted
@@ -222,3 +223,30 @@ def test_plan_access_finds_what_plan_list_for_shows_and_nothing_else(user):
                     plan_access(user=person, plan_id=plan.pk)
                 hidden += 1
     assert seen and hidden
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+def test_on_postgresql_the_fixed_checks_are_prepared_and_answer_the_same_unprepared(user, settings):
+    from workflows.models import ApprovalTask
+
+    tasks = _tasks(user)
+    people = [user("maple.sales"), user("maple.gm"), user("maple.planner")]
+    prepared = [
+        (p.pk, t.pk, rules.may_act_and_decided(p, t, Step.REVIEW)) for p in people for t in tasks
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%org_membership%plans_decision%"],
+        )
+        assert cursor.fetchone()[0] >= 1  # the may-act check, prepared on this connection
+    settings.GREENLIGHT_PREPARED_STATEMENTS = False  # as behind a pooler that cannot keep them
+    unprepared = [
+        (p.pk, t.pk, rules.may_act_and_decided(p, ApprovalTask.objects.get(pk=t.pk), Step.REVIEW))
+        for p in people
+        for t in tasks
+    ]
+    assert unprepared == prepared
+    assert {answer for _, _, answer in prepared} != {(False, False)}
