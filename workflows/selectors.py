@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from apps.core import compiled
 from apps.core.errors import NotFound
@@ -79,7 +79,7 @@ def process_access(*, user: Any, process_id: Any) -> PlanProcess:
     return process
 
 
-def _listed(user: Any, standing: rules.Standing | None = None) -> QuerySet[ApprovalTask]:
+def _listed(standing: rules.Standing) -> QuerySet[ApprovalTask]:
     """Open human tasks the user may act on (``rules.may_act_listed_q``), overdue first.
 
     For open tasks "overdue first, then by due date" is the due date's own order (overdue
@@ -89,7 +89,6 @@ def _listed(user: Any, standing: rules.Standing | None = None) -> QuerySet[Appro
     its deadline, with the facts the rule reads, in the transaction that opens it
     (``hooks.task_opened``).
     """
-    standing = standing or rules.standing_of(user)
     return (
         ApprovalTask.objects.filter(rules.open_q(), flow_task_type="HUMAN")
         .filter(rules.may_act_listed_q(standing))
@@ -103,18 +102,36 @@ def task_inbox(*, user: Any, standing: rules.Standing | None = None) -> QuerySet
 
     Its count is better taken in any order (``count_in_any_order``): the database then
     reads the user's own open tasks (index ``task_open_by_owner``) and stops at the cap,
-    where counting in due order walks the whole company's deadlines to find them.
+    where counting in due order walks the whole company's deadlines to find them. And
+    when that count stops short of the cap (the user holds few tasks, or none), its pages
+    are read from those rows too (``few_rows``, which ``CappedPaginator`` asks for): the
+    same walk would read every deadline of the company to find the few.
     """
-    tasks = _listed(user, standing).filter(owner_id=user.pk)
+    tasks = _inbox_of(standing or rules.standing_of(user))
     tasks.count_in_any_order = True
+    tasks.few_rows = _inbox_few
     return tasks
+
+
+def _inbox_of(standing: rules.Standing) -> QuerySet[ApprovalTask]:
+    return _listed(standing).filter(owner_id=standing.user_id)
+
+
+def _inbox_few(inbox: QuerySet[ApprovalTask], cap: int) -> QuerySet[ApprovalTask]:
+    """The inbox of someone holding at most ``cap`` tasks, read from their own rows (index
+    ``task_open_by_owner``) and sorted: the same rows, in the same order."""
+    return inbox.filter(pk__in=inbox.order_by().values("pk")[: cap + 1])
 
 
 def task_queue(*, user: Any, standing: rules.Standing | None = None) -> QuerySet[ApprovalTask]:
     """Tasks the user may claim, overdue first: unclaimed, or claimed by someone who may
     no longer act (``rules.claim_is_stale_q``)."""
+    return _queue_of(standing or rules.standing_of(user))
+
+
+def _queue_of(standing: rules.Standing) -> QuerySet[ApprovalTask]:
     stale = rules.claim_is_stale_q(rules.ON_DEADLINE)
-    return _listed(user, standing).filter(Q(owner__isnull=True) | stale)
+    return _listed(standing).filter(Q(owner__isnull=True) | stale)
 
 
 def task_done(*, user: Any) -> QuerySet[ApprovalTask]:
@@ -249,59 +266,96 @@ def in_flight_order(plans: list[Plan]) -> list[Plan]:
 
 
 # A dashboard's badge says "100+" past this: a number anyone reads, counted without walking
-# a long queue to its end (the API's lists count to 1,000, ``apps.api.base``).
+# a long queue to its end (the API's lists count to 1,000, ``apps.core.pagination``).
 COUNT_CAP = 100
 
 
-def task_counts(
-    *,
-    user: Any,
-    standing: rules.Standing | None = None,
-    inbox: QuerySet[ApprovalTask] | None = None,
-    queue: QuerySet[ApprovalTask] | None = None,
-) -> dict[str, Any]:
-    """The badges of a reviewer's or signer's dashboard. Each stops at ``COUNT_CAP``, and
-    ``capped`` names those that would go on, so that a long queue is not counted in full.
+@dataclass(frozen=True)
+class TaskPanel:
+    """A dashboard's tasks: the first rows of the inbox and of the queue, and the badges."""
 
-    ``inbox`` and ``queue`` are ``task_inbox`` and ``task_queue`` of the user when the
-    caller has built them already (their rules are costly to build twice)."""
+    inbox: list[ApprovalTask]
+    queue: list[ApprovalTask]
+    counts: dict[str, Any]
+
+
+def task_panel(*, user: Any, standing: rules.Standing | None = None, size: int = 10) -> TaskPanel:
+    """The first ``size`` tasks of ``task_inbox`` and ``task_queue`` and their badges, in two
+    statements compiled once per shape of the user's standing (``apps.core.compiled``):
+    building these rules through the ORM costs more than running them.
+
+    The badges stop at ``COUNT_CAP``, and ``capped`` names those that would go on, so that
+    a long queue is not counted in full. The queue's first rows in due order hold all its
+    overdue tasks (due before now), so one walk counts both; the inbox is counted from the
+    user's own rows (``task_open_by_owner``). Someone who holds fewer tasks than the cap
+    gets their inbox's rows from those rows too (``task_inbox``'s ``few_rows``).
+    """
     standing = standing or rules.standing_of(user)
-    moment = now()
-    inbox = task_inbox(user=user, standing=standing) if inbox is None else inbox
-    queue = task_queue(user=user, standing=standing) if queue is None else queue
-    # the queue's first rows in due order hold all its overdue tasks (due before now), so
-    # one walk counts both; the inbox is counted from the user's own tasks
-    queue_rows = queue[: COUNT_CAP + 1].aggregate(
-        total=Count("pk"), overdue=Count("pk", filter=Q(deadline__due_at__lt=moment))
+    if standing.company_id is None:
+        return TaskPanel([], [], {"inbox": 0, "queue": 0, "overdue": 0, "capped": []})
+    cap = COUNT_CAP
+    shape = (len(standing.reviews), standing.signs, cap)
+    ids = (standing.user_id, standing.company_id, *sorted(standing.reviews))
+    inbox_n, inbox_overdue, queue_n, queue_overdue = compiled.first_row(
+        ("task_panel_counts", shape), _panel_counts(shape), *ids, now()
     )
-    raw = {
-        "inbox": _capped(inbox, any_order=True),
-        "queue": queue_rows["total"],
-        "overdue": _capped(inbox.filter(deadline__due_at__lt=moment), any_order=True)
-        + queue_rows["overdue"],
-    }
-    counts: dict[str, Any] = {name: min(count, COUNT_CAP) for name, count in raw.items()}
-    counts["capped"] = [name for name, count in raw.items() if count > COUNT_CAP]
-    return counts
+    few = inbox_n <= cap
+    inbox, queue = compiled.objects_parts(
+        ("task_panel_lists", shape, few, size), _panel_lists(shape, few, size), *ids
+    )
+    # one statement returns both lists; each comes in its own order, kept here explicitly
+    inbox, queue = (sorted(tasks, key=_due_order) for tasks in (inbox, queue))
+    raw = {"inbox": inbox_n, "queue": queue_n, "overdue": inbox_overdue + queue_overdue}
+    counts: dict[str, Any] = {name: min(count, cap) for name, count in raw.items()}
+    counts["capped"] = [name for name, count in raw.items() if count > cap]
+    return TaskPanel(inbox, queue, counts)
 
 
-def task_inbox_first(
-    inbox: QuerySet[ApprovalTask], counts: dict[str, Any]
-) -> QuerySet[ApprovalTask]:
-    """The inbox's first rows, read the way its size calls for (``counts`` from
-    ``task_counts``). A person who holds few tasks (the count did not reach the cap) gets
-    them from their own rows (``task_open_by_owner``), sorted: walking the company's
-    deadlines in due order to find them would read all of them when there are none. One
-    who holds many gets the walk, which soon finds enough. The same rows either way."""
-    if "inbox" in counts["capped"]:
-        return inbox
-    return inbox.filter(pk__in=inbox.order_by().values("pk")[: COUNT_CAP + 1])
+def _due_order(task: ApprovalTask) -> tuple:
+    return (task.deadline.due_at, task.pk)
 
 
-def _capped(tasks: QuerySet[ApprovalTask], *, any_order: bool = False) -> int:
-    """How many, counting no further than one past ``COUNT_CAP``: the database walks the
-    deadlines in the list's order (or the inbox's own rows, see ``task_inbox``) and stops."""
-    return (tasks.order_by() if any_order else tasks)[: COUNT_CAP + 1].count()
+def _standing_from(shape: tuple, ids: tuple) -> rules.Standing:
+    reviews, signs, _ = shape
+    user_id, company_id = ids[:2]
+    return rules.Standing(user_id, company_id, frozenset(ids[2 : 2 + reviews]), signs)
+
+
+def _panel_counts(shape: tuple) -> Any:
+    """The badges' statement: the inbox (in any order) and its overdue part, each counted
+    to one past the cap, and the queue's first rows past the cap with their overdue ones."""
+    cap = shape[2]
+
+    def build(*ids: Any) -> tuple[str, tuple]:
+        standing, moment = _standing_from(shape, ids), ids[-1]
+        inbox = _inbox_of(standing).order_by()
+        over = Case(When(deadline__due_at__lt=moment, then=Value(1)))
+        inbox_sql, inbox_params = compiled.sql_of(inbox.values("pk")[: cap + 1])
+        late_sql, late_params = compiled.sql_of(
+            inbox.filter(deadline__due_at__lt=moment).values("pk")[: cap + 1]
+        )
+        queue_sql, queue_params = compiled.sql_of(
+            _queue_of(standing).annotate(late_=over).values("late_")[: cap + 1]
+        )
+        sql = (  # the ORM's own SQL put together; the values stay parameters
+            f"SELECT (SELECT COUNT(*) FROM ({inbox_sql}) i), "  # noqa: S608
+            f"(SELECT COUNT(*) FROM ({late_sql}) l), COUNT(*), COUNT(q.late_) "
+            f"FROM ({queue_sql}) q"
+        )
+        return sql, (*inbox_params, *late_params, *queue_params)
+
+    return build
+
+
+def _panel_lists(shape: tuple, few: bool, size: int) -> Any:
+    def build(*ids: Any) -> list[QuerySet[ApprovalTask]]:
+        standing = _standing_from(shape, ids)
+        inbox = _inbox_of(standing)
+        if few:
+            inbox = _inbox_few(inbox, shape[2])
+        return [inbox[:size], _queue_of(standing)[:size]]
+
+    return build
 
 
 def feedback_owed(*, user: Any) -> QuerySet[ExecutingDepartment]:

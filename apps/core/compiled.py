@@ -5,11 +5,17 @@ a handful of nested EXISTS. Building and compiling them through the ORM costs mo
 than running them; their SQL depends only on the check and the database, the ids are
 parameters. The queryset is built once with sentinel ids that no row has, compiled,
 and run again with the real ids put in the sentinels' places.
+
+An "id" may also be a moment (an aware datetime: "overdue" compares with now), which
+takes the place of a sentinel moment no deadline has. ``first_row`` also takes a build
+that returns a statement put together from several querysets' SQL (``sql_of``), as
+``(sql, params)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connections
@@ -17,7 +23,9 @@ from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
 # Ids no row has (negative): the parameters that carry them are the ones to replace.
-SENTINELS = (-7_000_000_001, -7_000_000_002, -7_000_000_003, -7_000_000_004)
+SENTINELS = tuple(-7_000_000_001 - n for n in range(64))
+# Moments no row has, for the datetimes among the ids.
+MOMENT_SENTINELS = tuple(datetime(1901, 1, 1, 0, 0, n, tzinfo=UTC) for n in range(4))
 
 _statements: dict[tuple, tuple[str, str, tuple]] = {}
 
@@ -41,6 +49,65 @@ def objects(key: Any, build: Callable[..., QuerySet], *ids: int) -> list[Any]:
     ``select_related`` objects and its annotations (and its ``select_for_update``).
     """
     compiler, alias, rows = _read(key, build, ids)
+    return _instances(compiler, alias, rows)
+
+
+def objects_parts(key: Any, build: Callable[..., list[QuerySet]], *ids: Any) -> list[list[Any]]:
+    """``objects`` of several querysets in one statement (``UNION ALL``), compiled once:
+    ``build(*ids)`` returns querysets of one model that select the same columns (the same
+    ``select_related``), each with its own order and slice; the instances come back per
+    queryset, in its order."""
+    alias, sql, params = _statement(key, lambda *args: _union(build(*args)), ids)
+    connection = connections[alias]
+    compilers = connection.__dict__.setdefault("_compiled_readers", {})
+    if key not in compilers:
+        compilers[key] = _part_reader(build(*_sentinels(ids)), connection)
+    compiler, parts = compilers[key]
+    return _read_parts(compiler, parts, alias, sql, params)
+
+
+def union_objects(querysets: list[QuerySet]) -> list[list[Any]]:
+    """``objects_parts`` for querysets whose SQL is not fixed: built and compiled each
+    time, run as one statement."""
+    alias = querysets[0].db
+    connection = connections[alias]
+    sql, params = _union(querysets)
+    compiler, parts = _part_reader(querysets, connection)
+    return _read_parts(compiler, parts, alias, sql, params)
+
+
+def _union(querysets: list[QuerySet]) -> tuple[str, tuple]:
+    pieces, params = [], []
+    for n, queryset in enumerate(querysets):
+        sql, part_params = sql_of(queryset)
+        # a derived table keeps each part's own ORDER BY and LIMIT, on every backend;
+        # the pieces are the ORM's own SQL, their values stay parameters
+        pieces.append(f"SELECT {n} AS part_, p{n}.* FROM ({sql}) p{n}")  # noqa: S608
+        params.extend(part_params)
+    return " UNION ALL ".join(pieces), tuple(params)
+
+
+def _part_reader(querysets: list[QuerySet], connection: Any) -> tuple[Any, int]:
+    compilers = [qs.query.get_compiler(connection=connection) for qs in querysets]
+    for compiler in compilers:
+        compiler.as_sql()  # fills its select, klass_info and annotation_col_map
+    if len({(c.klass_info["model"], len(c.select)) for c in compilers}) != 1:
+        raise ValueError("the parts do not select the same columns")
+    return compilers[0], len(querysets)
+
+
+def _read_parts(compiler: Any, parts: int, alias: str, sql: str, params: Any) -> list[list]:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converted = compiler.results_iter([[row[1:] for row in rows]])
+    found: list[list[Any]] = [[] for _ in range(parts)]
+    for (part, *_), row in zip(rows, converted, strict=True):
+        found[part].append(row)
+    return [_instances(compiler, alias, part_rows) for part_rows in found]
+
+
+def _instances(compiler: Any, alias: str, rows: list) -> list[Any]:
     select, klass_info = compiler.select, compiler.klass_info
     model_cls = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
@@ -70,7 +137,7 @@ def _read(key: Any, build: Callable[..., QuerySet], ids: tuple) -> tuple[Any, st
     connection = connections[alias]
     compilers = connection.__dict__.setdefault("_compiled_readers", {})
     if key not in compilers:
-        compiler = build(*SENTINELS[: len(ids)]).query.get_compiler(connection=connection)
+        compiler = build(*_sentinels(ids)).query.get_compiler(connection=connection)
         compiler.as_sql()  # fills its select, klass_info and annotation_col_map
         compilers[key] = compiler
     compiler = compilers[key]
@@ -80,18 +147,56 @@ def _read(key: Any, build: Callable[..., QuerySet], ids: tuple) -> tuple[Any, st
     return compiler, alias, list(compiler.results_iter([rows]))
 
 
-def _statement(key: Any, build: Callable[..., QuerySet], ids: tuple) -> tuple[str, str, list]:
-    if len(ids) > len(SENTINELS):
-        raise ValueError("too many ids")
-    sentinels = SENTINELS[: len(ids)]
+def sql_of(queryset: QuerySet) -> tuple[str, tuple]:
+    """The SQL and parameters of ``queryset``, to put together with others' in a build
+    for ``first_row``."""
+    connection = connections[queryset.db]
+    return queryset.query.get_compiler(connection=connection).as_sql()
+
+
+def _sentinels(ids: tuple) -> list[Any]:
+    """A sentinel in each id's place: a moment for a datetime, a number for the rest."""
+    numbers, moments = iter(SENTINELS), iter(MOMENT_SENTINELS)
+    try:
+        return [next(moments) if isinstance(i, datetime) else next(numbers) for i in ids]
+    except StopIteration:
+        raise ValueError("too many ids") from None
+
+
+def _is_number(param: Any) -> bool:
+    # the backends wrap some integers (psycopg's Int8 for a BigIntegerField): still numbers
+    return isinstance(param, int) and not isinstance(param, bool)
+
+
+def _statement(key: Any, build: Callable[..., Any], ids: tuple) -> tuple[str, str, list]:
+    sentinels = _sentinels(ids)
     cache_key = (key, connections["default"].vendor)
     if cache_key not in _statements:
-        queryset = build(*sentinels)
-        connection = connections[queryset.db]
-        sql, params = queryset.query.get_compiler(connection=connection).as_sql()
-        if not all(any(p == s for p in params if type(p) is int) for s in sentinels):
+        built = build(*sentinels)
+        alias = "default" if isinstance(built, tuple) else built.db
+        sql, params = built if isinstance(built, tuple) else sql_of(built)
+        if not all(any(_same(p, s, alias) for p in params) for s in sentinels):
             raise ValueError(f"{key!r}: an id is not a parameter of the statement")
-        _statements[cache_key] = (queryset.db, sql, tuple(params))
+        _statements[cache_key] = (alias, sql, tuple(params))
     alias, sql, params = _statements[cache_key]
-    swap = dict(zip(sentinels, ids, strict=True))
-    return alias, sql, [swap.get(p, p) if type(p) is int else p for p in params]
+    return alias, sql, [_swap(p, sentinels, ids, alias) for p in params]
+
+
+def _moment_param(moment: datetime, alias: str) -> Any:
+    """A moment as the backend passes it (SQLite's is text)."""
+    return connections[alias].ops.adapt_datetimefield_value(moment)
+
+
+def _same(param: Any, sentinel: Any, alias: str) -> bool:
+    if isinstance(sentinel, datetime):
+        return not _is_number(param) and param == _moment_param(sentinel, alias)
+    return _is_number(param) and param == sentinel
+
+
+def _swap(param: Any, sentinels: list, ids: tuple, alias: str) -> Any:
+    for sentinel, real in zip(sentinels, ids, strict=True):
+        if _same(param, sentinel, alias):
+            if isinstance(real, datetime):
+                return _moment_param(real, alias)
+            return type(param)(real)
+    return param

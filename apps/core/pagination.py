@@ -26,6 +26,11 @@ class CappedPaginator(Paginator):
             rows = rows.order_by()
         total = rows[: self.CAP + 1].count() if hasattr(rows, "count") else len(rows)
         self.capped = total > self.CAP
+        # a list that has a better way to read a few rows says so (``selectors.task_inbox``):
+        # when the count stopped short of the cap, its pages are read that way
+        few_rows = getattr(self.object_list, "few_rows", None)
+        if few_rows is not None and not self.capped:
+            self.object_list = few_rows(self.object_list, self.CAP)
         return min(total, self.CAP)
 
     def validate_number(self, number):

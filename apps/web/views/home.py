@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from apps.core import compiled
 from apps.core.timeutils import now
 from apps.org.policy import Step, company_perms
 from apps.org.selectors import company_for_page
@@ -23,10 +24,7 @@ from workflows.selectors import (
     in_flight_order,
     plans_in_flight_list,
     plans_next_steps_of,
-    task_counts,
-    task_inbox,
-    task_inbox_first,
-    task_queue,
+    task_panel,
 )
 
 
@@ -41,31 +39,33 @@ def home(request):
     perms = company_perms(user, company)
     visible = plan_list_for(user=user, perms=perms)
     mine = visible.filter(author=user).order_by("-updated_at")
-    # read once for the inbox, the queue and their counts
+    # read once for the inbox, the queue and their counts (two statements for them all)
     standing = standing_of(user, membership=user.membership)
-    inbox_tasks = task_inbox(user=user, standing=standing)
-    queue_tasks = task_queue(user=user, standing=standing)
-    counts = task_counts(user=user, standing=standing, inbox=inbox_tasks, queue=queue_tasks)
-    inbox = list(task_inbox_first(inbox_tasks, counts)[:10])
-    queue = list(queue_tasks[:10])
-    # the three lists of plans get their next steps in one query
-    sent_back, in_flight, recent = plans_next_steps_of(
-        mine.filter(status=Status.CHANGES_REQUESTED)[:10],
-        plans_in_flight_list(user=user, visible=visible),
-        visible.order_by("-updated_at")[:8],
+    tasks = task_panel(user=user, standing=standing)
+    # the user's own lists and the recent plans in one statement, their next steps in one
+    sent_back, in_flight, drafts, recent = compiled.union_objects(
+        [
+            mine.filter(status=Status.CHANGES_REQUESTED)[:10],
+            plans_in_flight_list(user=user, visible=visible),
+            mine.filter(status=Status.DRAFT)[:10],
+            visible.order_by("-updated_at")[:8],
+        ]
     )
+    sent_back, in_flight, recent = plans_next_steps_of(sent_back, in_flight, recent)
     return render(
         request,
         "home.html",
         {
             "company": company,
-            "inbox": inbox,
-            "queue": queue,
-            "counts": counts,
-            "sign_off": [t for t in inbox + queue if t.flow_task.step == Step.SIGN_OFF],
+            "inbox": tasks.inbox,
+            "queue": tasks.queue,
+            "counts": tasks.counts,
+            "sign_off": [
+                t for t in tasks.inbox + tasks.queue if t.flow_task.step == Step.SIGN_OFF
+            ],
             "owed": feedback_owed(user=user)[:10],
             "today": timezone.localdate(now()),
-            "drafts": mine.filter(status=Status.DRAFT)[:10],
+            "drafts": drafts,
             "sent_back": sent_back,
             "in_flight": in_flight_order(in_flight),
             "activity": _activity(user) if "audit_plans" in perms else [],
