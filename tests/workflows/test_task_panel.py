@@ -11,9 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from apps.core.pagination import CappedPaginator
+from apps.core.timeutils import now
 from apps.org import services as org
 from apps.org.models import Department
-from apps.core.timeutils import now
 from tests.factories import decide, open_task, submitted
 from workflows import rules, selectors
 from workflows import services as approvals

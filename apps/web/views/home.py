@@ -60,9 +60,7 @@ def home(request):
             "inbox": tasks.inbox,
             "queue": tasks.queue,
             "counts": tasks.counts,
-            "sign_off": [
-                t for t in tasks.inbox + tasks.queue if t.flow_task.step == Step.SIGN_OFF
-            ],
+            "sign_off": [t for t in tasks.inbox + tasks.queue if t.flow_task.step == Step.SIGN_OFF],
             "owed": feedback_owed(user=user)[:10],
             "today": timezone.localdate(now()),
             "drafts": drafts,
