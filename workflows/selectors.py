@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from apps.core import compiled
 from apps.core.errors import NotFound
@@ -191,20 +191,20 @@ def plans_next_steps(plans: Iterable[Plan]) -> list[Plan]:
 
 
 def plans_next_steps_of(*lists: Iterable[Plan]) -> list[list[Plan]]:
-    """``plans_next_steps`` for several lists of a page at once, in one query for them all."""
+    """``plans_next_steps`` for several lists of a page at once, in one query for them all,
+    compiled once per number of plans (up to ``compiled.SENTINELS``)."""
     lists = [list(plans) for plans in lists]
     by_plan: dict[int, list[CurrentStep]] = {plan.pk: [] for plans in lists for plan in plans}
+    plans = {plan.pk: plan for plans in lists for plan in plans}
     if by_plan:
-        tasks = (
-            _tasks()
-            .filter(rules.open_q(), process__planprocess__plan__in=list(by_plan))
-            .select_related("process__planprocess__plan__company")
-            .order_by("id")
-        )
+        ids = sorted(by_plan)
+        if len(ids) <= len(compiled.SENTINELS):
+            tasks = compiled.objects(("next_steps", len(ids)), _next_steps_of, *ids)
+        else:
+            tasks = list(_next_steps_of(*ids))
         moment = now()
         for task in tasks:
-            plan = task.process.planprocess.plan
-            by_plan[plan.pk].append(_step_of(task, plan, moment))
+            by_plan[task.plan_key].append(_step_of(task, plans[task.plan_key], moment))
     for plans in lists:
         for plan in plans:
             plan.next_steps = list(by_plan[plan.pk])
@@ -212,6 +212,19 @@ def plans_next_steps_of(*lists: Iterable[Plan]) -> list[list[Plan]]:
             plan.next_due = min(dues) if dues else None
             plan.overdue = any(step.overdue for step in plan.next_steps)
     return lists
+
+
+def _next_steps_of(*plan_ids: int) -> QuerySet[ApprovalTask]:
+    """The open human tasks of the plans, with what a step shows of them (the owner, the
+    deadline), and their plan's id: the plan itself is the caller's."""
+    return (
+        ApprovalTask.objects.filter(
+            rules.open_q(), flow_task_type="HUMAN", process__planprocess__plan__in=plan_ids
+        )
+        .select_related("owner", "deadline")
+        .annotate(plan_key=F("process__planprocess__plan_id"))
+        .order_by("id")
+    )
 
 
 NEXT_STEPS = (Step.FORECAST, Step.REVIEW, Step.SIGN_OFF, Step.REVISE, Step.TAKE_UP)
@@ -364,11 +377,25 @@ def feedback_owed(*, user: Any) -> QuerySet[ExecutingDepartment]:
     membership = membership_of(user)
     if membership is None:
         return ExecutingDepartment.objects.none()
+    return _owed(membership.company_id, user.pk)
+
+
+def feedback_owed_first(*, user: Any, size: int = 10) -> list[ExecutingDepartment]:
+    """The first ``size`` of ``feedback_owed``, its statement compiled once (a dashboard)."""
+    membership = membership_of(user)
+    if membership is None:
+        return []
+    return compiled.objects(
+        ("feedback_owed", size), lambda *ids: _owed(*ids)[:size], membership.company_id, user.pk
+    )
+
+
+def _owed(company_id: int, user_id: int) -> QuerySet[ExecutingDepartment]:
     return (
         ExecutingDepartment.objects.filter(
-            plan__company_id=membership.company_id, plan__status=Status.IN_EXECUTION
+            plan__company_id=company_id, plan__status=Status.IN_EXECUTION
         )
-        .filter(rules.executing_q(user.pk))
+        .filter(rules.executing_q(user_id))
         .select_related("plan")
         .order_by("feedback_due", "id")
     )

@@ -68,32 +68,36 @@ def objects_parts(key: Any, build: Callable[..., list[QuerySet]], *ids: Any) -> 
 
 def union_objects(querysets: list[QuerySet]) -> list[list[Any]]:
     """``objects_parts`` for querysets whose SQL is not fixed: built and compiled each
-    time, run as one statement."""
+    time (once each), run as one statement."""
     alias = querysets[0].db
-    connection = connections[alias]
-    sql, params = _union(querysets)
-    compiler, parts = _part_reader(querysets, connection)
+    compiler, parts, sql, params = _compose(querysets, connections[alias])
     return _read_parts(compiler, parts, alias, sql, params)
 
 
 def _union(querysets: list[QuerySet]) -> tuple[str, tuple]:
-    pieces, params = [], []
-    for n, queryset in enumerate(querysets):
-        sql, part_params = sql_of(queryset)
-        # a derived table keeps each part's own ORDER BY and LIMIT, on every backend;
-        # the pieces are the ORM's own SQL, their values stay parameters
-        pieces.append(f"SELECT {n} AS part_, p{n}.* FROM ({sql}) p{n}")  # noqa: S608
-        params.extend(part_params)
-    return " UNION ALL ".join(pieces), tuple(params)
+    return _compose(querysets, connections[querysets[0].db])[2:]
 
 
 def _part_reader(querysets: list[QuerySet], connection: Any) -> tuple[Any, int]:
+    return _compose(querysets, connection)[:2]
+
+
+def _compose(querysets: list[QuerySet], connection: Any) -> tuple[Any, int, str, tuple]:
+    """The parts' compilers put together: the first reads every part's rows back (they
+    must select the same columns), and the statement, each part in a derived table (it
+    keeps its own ORDER BY and LIMIT, on every backend) with its number first."""
+    pieces, params, shapes = [], [], set()
     compilers = [qs.query.get_compiler(connection=connection) for qs in querysets]
-    for compiler in compilers:
-        compiler.as_sql()  # fills its select, klass_info and annotation_col_map
-    if len({(c.klass_info["model"], len(c.select)) for c in compilers}) != 1:
+    for n, compiler in enumerate(compilers):
+        # as_sql also fills the compiler's select, klass_info and annotation_col_map
+        sql, part_params = compiler.as_sql()
+        shapes.add((compiler.klass_info["model"], len(compiler.select)))
+        # the pieces are the ORM's own SQL, their values stay parameters
+        pieces.append(f"SELECT {n} AS part_, p{n}.* FROM ({sql}) p{n}")  # noqa: S608
+        params.extend(part_params)
+    if len(shapes) != 1:
         raise ValueError("the parts do not select the same columns")
-    return compilers[0], len(querysets)
+    return compilers[0], len(compilers), " UNION ALL ".join(pieces), tuple(params)
 
 
 def _read_parts(compiler: Any, parts: int, alias: str, sql: str, params: Any) -> list[list]:

@@ -129,3 +129,33 @@ def test_the_api_inbox_of_someone_who_holds_nothing_is_empty(user, login):
     _tasks(user)
     body = login("maple.gm").get("/api/tasks/?scope=inbox").json()
     assert body["count"] == 0 and body["results"] == [] and body["count_is_exact"]
+
+
+def test_the_next_steps_of_a_list_are_each_plans_current_steps(user):
+    from apps.plans.models import Plan
+
+    _tasks(user)
+    plans = list(Plan.objects.select_related("company").order_by("pk"))
+    for count in (len(plans), 1):  # two numbers of plans: two compiled statements
+        listed = selectors.plans_next_steps(plans[:count])
+        for plan in listed:
+            steps = selectors.current_steps(plan=plan)
+            assert [(s.task.pk, s.step, s.assignee, s.due_at, s.candidates) for s in steps] == [
+                (s.task.pk, s.step, s.assignee, s.due_at, s.candidates) for s in plan.next_steps
+            ]
+    assert any(plan.next_steps for plan in listed)
+
+
+def test_the_feedback_owed_on_a_dashboard_is_the_first_of_feedback_owed(user):
+    from apps.plans.models import Plan, Status
+
+    _tasks(user)
+    plan = decide(Plan.objects.get(title="To sign"), user("maple.gm"), "approve", step="sign_off")
+    assert plan.executing_departments.exists()
+    Plan.objects.filter(pk=plan.pk).update(status=Status.IN_EXECUTION)
+    owing = set()
+    for person in get_user_model().objects.order_by("pk"):
+        expected = [e.pk for e in selectors.feedback_owed(user=person)[:10]]
+        assert [e.pk for e in selectors.feedback_owed_first(user=person)] == expected
+        owing |= {person.username} if expected else set()
+    assert owing == {"maple.sales"}

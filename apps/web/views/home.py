@@ -20,7 +20,7 @@ from apps.plans.models import Plan, Status
 from apps.plans.selectors import plan_list_for
 from workflows.rules import standing_of
 from workflows.selectors import (
-    feedback_owed,
+    feedback_owed_first,
     in_flight_order,
     plans_in_flight_list,
     plans_next_steps_of,
@@ -61,7 +61,7 @@ def home(request):
             "queue": tasks.queue,
             "counts": tasks.counts,
             "sign_off": [t for t in tasks.inbox + tasks.queue if t.flow_task.step == Step.SIGN_OFF],
-            "owed": feedback_owed(user=user)[:10],
+            "owed": feedback_owed_first(user=user),
             "today": timezone.localdate(now()),
             "drafts": drafts,
             "sent_back": sent_back,
