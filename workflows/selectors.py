@@ -134,6 +134,75 @@ def _queue_of(standing: rules.Standing) -> QuerySet[ApprovalTask]:
     return _listed(standing).filter(Q(owner__isnull=True) | stale)
 
 
+class TaskList:
+    """``task_inbox`` or ``task_queue`` of one user for a paginated list
+    (``CappedPaginator``): its capped count and its first page are statements compiled
+    once per shape of the user's standing (``apps.core.compiled``), since building these
+    rules through the ORM costs more than running them; any other page is read through
+    the queryset. The rows and the count are the queryset's (tests/workflows/test_task_panel.py).
+    """
+
+    model = ApprovalTask
+    ordered = True
+    # the first page of up to this many rows is compiled; a longer one is read as any other
+    COMPILED_ROWS = 201
+
+    def __init__(self, scope: str, standing: rules.Standing) -> None:
+        if scope not in ("inbox", "queue"):
+            raise ValueError(scope)
+        self.scope, self.standing = scope, standing
+        self._shape = (scope, len(standing.reviews), standing.signs)
+        self._ids = (standing.user_id, standing.company_id, *sorted(standing.reviews))
+
+    def queryset(self, few: bool = False, cap: int = 0) -> QuerySet[ApprovalTask]:
+        return self._build(self.standing, few, cap)
+
+    def _build(self, standing: rules.Standing, few: bool, cap: int) -> QuerySet[ApprovalTask]:
+        if self.scope == "queue":
+            return _queue_of(standing)
+        inbox = _inbox_of(standing)
+        return _inbox_few(inbox, cap) if few else inbox
+
+    def _standing(self, ids: tuple) -> rules.Standing:
+        return _standing_from((len(self.standing.reviews), self.standing.signs, 0), ids)
+
+    def capped_count(self, cap: int) -> int:
+        """How many rows, counting no further than ``cap`` + 1: the queue in its due order
+        (its index yields them in order and stops), the inbox from the user's own rows."""
+        if self.standing.company_id is None:
+            return 0
+
+        def build(*ids: Any) -> tuple[str, tuple]:
+            tasks = self._build(self._standing(ids), False, 0)
+            if self.scope == "inbox":
+                tasks = tasks.order_by()
+            sql, params = compiled.sql_of(tasks.values("pk")[: cap + 1])
+            return f"SELECT COUNT(*) FROM ({sql}) c", params  # noqa: S608 (the ORM's SQL)
+
+        key = ("task_list_count", *self._shape, cap)
+        return compiled.first_row(key, build, *self._ids)[0]
+
+    def rows(self, bottom: int, top: int, *, few: bool = False, cap: int = 0) -> list:
+        """Rows ``bottom`` to ``top`` in due order; ``few`` when the count stopped short of
+        ``cap``: the inbox is then read from the user's own rows (``task_inbox``)."""
+        few = few and self.scope == "inbox"
+        if self.standing.company_id is None or top <= bottom:
+            return []
+        if bottom or top > self.COMPILED_ROWS:
+            return list(self.queryset(few, cap)[bottom:top])
+        key = ("task_list_rows", *self._shape, few, cap if few else 0, top)
+        return compiled.objects(
+            key,
+            lambda *ids: self._build(self._standing(ids), few, cap)[:top],
+            *self._ids,
+        )
+
+
+def task_list(*, user: Any, scope: str) -> TaskList:
+    """``TaskList`` of ``task_inbox`` (scope ``inbox``) or ``task_queue`` (``queue``)."""
+    return TaskList(scope, rules.standing_of(user))
+
+
 def task_done(*, user: Any) -> QuerySet[ApprovalTask]:
     return (
         _tasks()

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.paginator import EmptyPage
 
 from apps.core.pagination import CappedPaginator
 from apps.core.timeutils import now
@@ -159,3 +160,24 @@ def test_the_feedback_owed_on_a_dashboard_is_the_first_of_feedback_owed(user):
         assert [e.pk for e in selectors.feedback_owed_first(user=person)] == expected
         owing |= {person.username} if expected else set()
     assert owing == {"maple.sales"}
+
+
+@pytest.mark.parametrize("cap", [1000, 3, 1])
+def test_the_compiled_task_lists_count_and_page_as_their_querysets(user, monkeypatch, cap):
+    _tasks(user)
+    monkeypatch.setattr(CappedPaginator, "CAP", cap)
+    for person in get_user_model().objects.order_by("pk"):
+        for scope, queryset in (("inbox", selectors.task_inbox), ("queue", selectors.task_queue)):
+            listed = CappedPaginator(selectors.task_list(user=person, scope=scope), 2)
+            expected = CappedPaginator(queryset(user=person), 2)
+            assert (listed.count, listed.capped) == (expected.count, expected.capped)
+            for number in (1, 2, 3):
+                try:
+                    page = [t.pk for t in expected.page(number)]
+                except EmptyPage:
+                    continue
+                assert [t.pk for t in listed.page(number)] == page, (person, scope, number)
+            everything = [t.pk for t in queryset(user=person)]
+            assert [t.pk for t in selectors.task_list(user=person, scope=scope).rows(0, 50)] == (
+                everything[:50]
+            )
