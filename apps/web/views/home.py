@@ -7,12 +7,14 @@ for sign-off; an auditor the latest activity. A person with several roles sees e
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from apps.core import compiled
 from apps.core.timeutils import now
+from apps.org.models import Membership
 from apps.org.policy import Step, company_perms
 from apps.org.selectors import company_for_page
 from apps.plans.history import event_list_for, label
@@ -37,19 +39,13 @@ def home(request):
     # what the page asks of the user's rights, each read once and passed down: the company
     # permissions (one query for all of them) and the standing the task lists judge by
     perms = company_perms(user, company)
-    visible = plan_list_for(user=user, perms=perms)
-    mine = visible.filter(author=user).order_by("-updated_at")
     # read once for the inbox, the queue and their counts (two statements for them all)
     standing = standing_of(user, membership=user.membership)
     tasks = task_panel(user=user, standing=standing)
     # the user's own lists and the recent plans in one statement, their next steps in one
-    sent_back, in_flight, drafts, recent = compiled.union_objects(
-        [
-            mine.filter(status=Status.CHANGES_REQUESTED)[:10],
-            plans_in_flight_list(user=user, visible=visible),
-            mine.filter(status=Status.DRAFT)[:10],
-            visible.order_by("-updated_at")[:8],
-        ]
+    sees_submitted = "view_submitted_plans" in perms
+    sent_back, in_flight, drafts, recent = compiled.objects_parts(
+        ("home_plans", sees_submitted), _plan_lists(sees_submitted), company.pk, user.pk
     )
     sent_back, in_flight, recent = plans_next_steps_of(sent_back, in_flight, recent)
     return render(
@@ -71,6 +67,27 @@ def home(request):
             "can_draft": "draft_plans" in perms,
         },
     )
+
+
+def _plan_lists(sees_submitted: bool):
+    """The home page's lists of plans, built for a member of ``company_id`` who is
+    ``user_id`` (their statement is compiled once, ``apps.core.compiled``): the plans come
+    from ``plan_list_for``, the one rule of who sees which plan, asked for that member."""
+
+    def build(company_id: int, user_id: int) -> list:
+        member = get_user_model()(pk=user_id, is_active=True, is_superuser=False)
+        member.membership = Membership(user_id=user_id, company_id=company_id)
+        perms = frozenset({"view_submitted_plans"} if sees_submitted else ())
+        visible = plan_list_for(user=member, perms=perms)
+        mine = visible.filter(author=member).order_by("-updated_at")
+        return [
+            mine.filter(status=Status.CHANGES_REQUESTED)[:10],
+            plans_in_flight_list(user=member, visible=visible),
+            mine.filter(status=Status.DRAFT)[:10],
+            visible.order_by("-updated_at")[:8],
+        ]
+
+    return build
 
 
 def _activity(user):
