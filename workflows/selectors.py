@@ -79,6 +79,11 @@ def process_access(*, user: Any, process_id: Any) -> PlanProcess:
     return process
 
 
+# what a listed task shows (its owner, deadline, plan and author), and the lists' order
+LISTED_RELATED = ("owner", "deadline", "process__planprocess__plan__author")
+LISTED_ORDER = ("deadline__due_at", "id")
+
+
 def _listed(standing: rules.Standing) -> QuerySet[ApprovalTask]:
     """Open human tasks the user may act on (``rules.may_act_listed_q``), overdue first.
 
@@ -92,8 +97,8 @@ def _listed(standing: rules.Standing) -> QuerySet[ApprovalTask]:
     return (
         ApprovalTask.objects.filter(rules.open_q(), flow_task_type="HUMAN")
         .filter(rules.may_act_listed_q(standing))
-        .select_related("owner", "deadline", "process__planprocess__plan__author")
-        .order_by("deadline__due_at", "id")
+        .select_related(*LISTED_RELATED)
+        .order_by(*LISTED_ORDER)
     )
 
 
@@ -119,8 +124,15 @@ def _inbox_of(standing: rules.Standing) -> QuerySet[ApprovalTask]:
 
 def _inbox_few(inbox: QuerySet[ApprovalTask], cap: int) -> QuerySet[ApprovalTask]:
     """The inbox of someone holding at most ``cap`` tasks, read from their own rows (index
-    ``task_open_by_owner``) and sorted: the same rows, in the same order."""
-    return inbox.filter(pk__in=inbox.order_by().values("pk")[: cap + 1])
+    ``task_open_by_owner``) and sorted: the same rows, in the same order. The rule is
+    asked once, in the subquery that finds those rows (all of them, there being no more
+    than ``cap``); the outer query only joins what a row shows and sorts."""
+    found = inbox.order_by().values("pk")[: cap + 1]
+    return (
+        ApprovalTask.objects.filter(pk__in=found)
+        .select_related(*LISTED_RELATED)
+        .order_by(*LISTED_ORDER)
+    )
 
 
 def task_queue(*, user: Any, standing: rules.Standing | None = None) -> QuerySet[ApprovalTask]:
