@@ -27,7 +27,7 @@ SENTINELS = tuple(-7_000_000_001 - n for n in range(64))
 # Moments no row has, for the datetimes among the ids.
 MOMENT_SENTINELS = tuple(datetime(1901, 1, 1, 0, 0, n, tzinfo=UTC) for n in range(4))
 
-_statements: dict[tuple, tuple[str, str, tuple]] = {}
+_statements: dict[tuple, tuple[str, str, tuple, list]] = {}
 
 
 def first_row(key: Any, build: Callable[..., QuerySet], *ids: int) -> tuple | None:
@@ -173,17 +173,31 @@ def _is_number(param: Any) -> bool:
 
 
 def _statement(key: Any, build: Callable[..., Any], ids: tuple) -> tuple[str, str, list]:
-    sentinels = _sentinels(ids)
     cache_key = (key, connections["default"].vendor)
     if cache_key not in _statements:
+        sentinels = _sentinels(ids)
         built = build(*sentinels)
         alias = "default" if isinstance(built, tuple) else built.db
         sql, params = built if isinstance(built, tuple) else sql_of(built)
-        if not all(any(_same(p, s, alias) for p in params) for s in sentinels):
+        # where each id goes: the positions of the parameters that carry its sentinel
+        places = [
+            (position, index)
+            for position, param in enumerate(params)
+            for index, sentinel in enumerate(sentinels)
+            if _same(param, sentinel, alias)
+        ]
+        if {index for _, index in places} != set(range(len(sentinels))):
             raise ValueError(f"{key!r}: an id is not a parameter of the statement")
-        _statements[cache_key] = (alias, sql, tuple(params))
-    alias, sql, params = _statements[cache_key]
-    return alias, sql, [_swap(p, sentinels, ids, alias) for p in params]
+        _statements[cache_key] = (alias, sql, tuple(params), places)
+    alias, sql, params, places = _statements[cache_key]
+    params = list(params)
+    for position, index in places:
+        real = ids[index]
+        if isinstance(real, datetime):
+            params[position] = _moment_param(real, alias)
+        else:
+            params[position] = type(params[position])(real)
+    return alias, sql, params
 
 
 def _moment_param(moment: datetime, alias: str) -> Any:
@@ -195,12 +209,3 @@ def _same(param: Any, sentinel: Any, alias: str) -> bool:
     if isinstance(sentinel, datetime):
         return not _is_number(param) and param == _moment_param(sentinel, alias)
     return _is_number(param) and param == sentinel
-
-
-def _swap(param: Any, sentinels: list, ids: tuple, alias: str) -> Any:
-    for sentinel, real in zip(sentinels, ids, strict=True):
-        if _same(param, sentinel, alias):
-            if isinstance(real, datetime):
-                return _moment_param(real, alias)
-            return type(param)(real)
-    return param
