@@ -308,19 +308,25 @@ def standing_of(user: Any, membership: Membership | None = None) -> Standing:
         )
     if company_id is None:
         return Standing(user.pk, None, frozenset(), False)
-    reviews = DepartmentUserObjectPermission.objects.filter(
-        user_id=user.pk, permission__codename="review_plans", content_object__company_id=company_id
-    ).values_list(Value("review"), "content_object_id")
-    signs = CompanyUserObjectPermission.objects.filter(
-        user_id=user.pk, permission__codename="sign_off_plans", content_object_id=company_id
-    ).values_list(Value("sign"), "content_object_id")
-    held = list(reviews.union(signs, all=True))
+    # compiled once (``apps.core.compiled``): every dashboard and task list asks it
+    held = compiled.values("standing", _held, user.pk, company_id)
     return Standing(
         user_id=user.pk,
         company_id=company_id,
         reviews=frozenset(pk for kind, pk in held if kind == "review"),
         signs=any(kind == "sign" for kind, _ in held),
     )
+
+
+def _held(user_id: int, company_id: int) -> QuerySet:
+    """What ``Standing`` holds: ("review", department) and ("sign", company) rows."""
+    reviews = DepartmentUserObjectPermission.objects.filter(
+        user_id=user_id, permission__codename="review_plans", content_object__company_id=company_id
+    ).values_list(Value("review"), "content_object_id")
+    signs = CompanyUserObjectPermission.objects.filter(
+        user_id=user_id, permission__codename="sign_off_plans", content_object_id=company_id
+    ).values_list(Value("sign"), "content_object_id")
+    return reviews.union(signs, all=True)
 
 
 def may_act_listed_q(standing: Standing, prefix: str = "deadline__") -> Q:

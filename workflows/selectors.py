@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from apps.core import compiled
 from apps.core.errors import NotFound
@@ -79,7 +79,12 @@ def process_access(*, user: Any, process_id: Any) -> PlanProcess:
     return process
 
 
-def _listed(user: Any, standing: rules.Standing | None = None) -> QuerySet[ApprovalTask]:
+# what a listed task shows (its owner, deadline, plan and author), and the lists' order
+LISTED_RELATED = ("owner", "deadline", "process__planprocess__plan__author")
+LISTED_ORDER = ("deadline__due_at", "id")
+
+
+def _listed(standing: rules.Standing) -> QuerySet[ApprovalTask]:
     """Open human tasks the user may act on (``rules.may_act_listed_q``), overdue first.
 
     For open tasks "overdue first, then by due date" is the due date's own order (overdue
@@ -89,12 +94,11 @@ def _listed(user: Any, standing: rules.Standing | None = None) -> QuerySet[Appro
     its deadline, with the facts the rule reads, in the transaction that opens it
     (``hooks.task_opened``).
     """
-    standing = standing or rules.standing_of(user)
     return (
         ApprovalTask.objects.filter(rules.open_q(), flow_task_type="HUMAN")
         .filter(rules.may_act_listed_q(standing))
-        .select_related("owner", "deadline", "process__planprocess__plan__author")
-        .order_by("deadline__due_at", "id")
+        .select_related(*LISTED_RELATED)
+        .order_by(*LISTED_ORDER)
     )
 
 
@@ -103,18 +107,114 @@ def task_inbox(*, user: Any, standing: rules.Standing | None = None) -> QuerySet
 
     Its count is better taken in any order (``count_in_any_order``): the database then
     reads the user's own open tasks (index ``task_open_by_owner``) and stops at the cap,
-    where counting in due order walks the whole company's deadlines to find them.
+    where counting in due order walks the whole company's deadlines to find them. And
+    when that count stops short of the cap (the user holds few tasks, or none), its pages
+    are read from those rows too (``few_rows``, which ``CappedPaginator`` asks for): the
+    same walk would read every deadline of the company to find the few.
     """
-    tasks = _listed(user, standing).filter(owner_id=user.pk)
+    tasks = _inbox_of(standing or rules.standing_of(user))
     tasks.count_in_any_order = True
+    tasks.few_rows = _inbox_few
     return tasks
+
+
+def _inbox_of(standing: rules.Standing) -> QuerySet[ApprovalTask]:
+    return _listed(standing).filter(owner_id=standing.user_id)
+
+
+def _inbox_few(inbox: QuerySet[ApprovalTask], cap: int) -> QuerySet[ApprovalTask]:
+    """The inbox of someone holding at most ``cap`` tasks, read from their own rows (index
+    ``task_open_by_owner``) and sorted: the same rows, in the same order. The rule is
+    asked once, in the subquery that finds those rows (all of them, there being no more
+    than ``cap``); the outer query only joins what a row shows and sorts."""
+    found = inbox.order_by().values("pk")[: cap + 1]
+    return (
+        ApprovalTask.objects.filter(pk__in=found)
+        .select_related(*LISTED_RELATED)
+        .order_by(*LISTED_ORDER)
+    )
 
 
 def task_queue(*, user: Any, standing: rules.Standing | None = None) -> QuerySet[ApprovalTask]:
     """Tasks the user may claim, overdue first: unclaimed, or claimed by someone who may
     no longer act (``rules.claim_is_stale_q``)."""
+    return _queue_of(standing or rules.standing_of(user))
+
+
+def _queue_of(standing: rules.Standing) -> QuerySet[ApprovalTask]:
     stale = rules.claim_is_stale_q(rules.ON_DEADLINE)
-    return _listed(user, standing).filter(Q(owner__isnull=True) | stale)
+    return _listed(standing).filter(Q(owner__isnull=True) | stale)
+
+
+class TaskList:
+    """``task_inbox`` or ``task_queue`` of one user for a paginated list
+    (``CappedPaginator``): its capped count and its first page are statements compiled
+    once per shape of the user's standing (``apps.core.compiled``), since building these
+    rules through the ORM costs more than running them; any other page is read through
+    the queryset. The rows and the count are the queryset's (tests/workflows/test_task_panel.py).
+    """
+
+    model = ApprovalTask
+    ordered = True
+    # the first page of up to this many rows is compiled; a longer one is read as any other
+    COMPILED_ROWS = 201
+
+    def __init__(self, scope: str, standing: rules.Standing) -> None:
+        if scope not in ("inbox", "queue"):
+            raise ValueError(scope)
+        self.scope, self.standing = scope, standing
+        self._shape = (scope, len(standing.reviews), standing.signs)
+        self._ids = (standing.user_id, standing.company_id, *sorted(standing.reviews))
+
+    def queryset(self, few: bool = False, cap: int = 0) -> QuerySet[ApprovalTask]:
+        return self._build(self.standing, few, cap)
+
+    def _build(self, standing: rules.Standing, few: bool, cap: int) -> QuerySet[ApprovalTask]:
+        if self.scope == "queue":
+            return _queue_of(standing)
+        inbox = _inbox_of(standing)
+        return _inbox_few(inbox, cap) if few else inbox
+
+    def _standing(self, ids: tuple) -> rules.Standing:
+        return _standing_from((len(self.standing.reviews), self.standing.signs, 0), ids)
+
+    def capped_count(self, cap: int) -> int:
+        """How many rows, counting no further than ``cap`` + 1: the queue in its due order
+        (its index yields them in order and stops), the inbox from the user's own rows."""
+        if self.standing.company_id is None:
+            return 0
+
+        def build(*ids: Any) -> tuple[str, tuple]:
+            tasks = self._build(self._standing(ids), False, 0)
+            if self.scope == "inbox":
+                tasks = tasks.order_by()
+            sql, params = compiled.sql_of(tasks.values("pk")[: cap + 1])
+            return f"SELECT COUNT(*) FROM ({sql}) c", params  # noqa: S608 (the ORM's SQL)
+
+        key = ("task_list_count", *self._shape, cap)
+        # not prepared: how far the count walks depends on the user (``apps.core.compiled``)
+        return compiled.first_row(key, build, *self._ids, prepare=False)[0]
+
+    def rows(self, bottom: int, top: int, *, few: bool = False, cap: int = 0) -> list:
+        """Rows ``bottom`` to ``top`` in due order; ``few`` when the count stopped short of
+        ``cap``: the inbox is then read from the user's own rows (``task_inbox``)."""
+        few = few and self.scope == "inbox"
+        if self.standing.company_id is None or top <= bottom:
+            return []
+        if bottom or top > self.COMPILED_ROWS:
+            return list(self.queryset(few, cap)[bottom:top])
+        key = ("task_list_rows", *self._shape, few, cap if few else 0, top)
+        return compiled.objects(
+            key,
+            lambda *ids: self._build(self._standing(ids), few, cap)[:top],
+            *self._ids,
+            prepare=False,
+        )
+
+
+def task_list(*, user: Any, scope: str) -> TaskList:
+    """``TaskList`` of ``task_inbox`` (scope ``inbox``) or ``task_queue`` (``queue``)."""
+    return TaskList(scope, rules.standing_of(user))
 
 
 def task_done(*, user: Any) -> QuerySet[ApprovalTask]:
@@ -174,20 +274,20 @@ def plans_next_steps(plans: Iterable[Plan]) -> list[Plan]:
 
 
 def plans_next_steps_of(*lists: Iterable[Plan]) -> list[list[Plan]]:
-    """``plans_next_steps`` for several lists of a page at once, in one query for them all."""
+    """``plans_next_steps`` for several lists of a page at once, in one query for them all,
+    compiled once per number of plans (up to ``compiled.SENTINELS``)."""
     lists = [list(plans) for plans in lists]
     by_plan: dict[int, list[CurrentStep]] = {plan.pk: [] for plans in lists for plan in plans}
+    plans = {plan.pk: plan for plans in lists for plan in plans}
     if by_plan:
-        tasks = (
-            _tasks()
-            .filter(rules.open_q(), process__planprocess__plan__in=list(by_plan))
-            .select_related("process__planprocess__plan__company")
-            .order_by("id")
-        )
+        ids = sorted(by_plan)
+        if len(ids) <= len(compiled.SENTINELS):
+            tasks = compiled.objects(("next_steps", len(ids)), _next_steps_of, *ids)
+        else:
+            tasks = list(_next_steps_of(*ids))
         moment = now()
         for task in tasks:
-            plan = task.process.planprocess.plan
-            by_plan[plan.pk].append(_step_of(task, plan, moment))
+            by_plan[task.plan_key].append(_step_of(task, plans[task.plan_key], moment))
     for plans in lists:
         for plan in plans:
             plan.next_steps = list(by_plan[plan.pk])
@@ -195,6 +295,19 @@ def plans_next_steps_of(*lists: Iterable[Plan]) -> list[list[Plan]]:
             plan.next_due = min(dues) if dues else None
             plan.overdue = any(step.overdue for step in plan.next_steps)
     return lists
+
+
+def _next_steps_of(*plan_ids: int) -> QuerySet[ApprovalTask]:
+    """The open human tasks of the plans, with what a step shows of them (the owner, the
+    deadline), and their plan's id: the plan itself is the caller's."""
+    return (
+        ApprovalTask.objects.filter(
+            rules.open_q(), flow_task_type="HUMAN", process__planprocess__plan__in=plan_ids
+        )
+        .select_related("owner", "deadline")
+        .annotate(plan_key=F("process__planprocess__plan_id"))
+        .order_by("id")
+    )
 
 
 NEXT_STEPS = (Step.FORECAST, Step.REVIEW, Step.SIGN_OFF, Step.REVISE, Step.TAKE_UP)
@@ -249,59 +362,96 @@ def in_flight_order(plans: list[Plan]) -> list[Plan]:
 
 
 # A dashboard's badge says "100+" past this: a number anyone reads, counted without walking
-# a long queue to its end (the API's lists count to 1,000, ``apps.api.base``).
+# a long queue to its end (the API's lists count to 1,000, ``apps.core.pagination``).
 COUNT_CAP = 100
 
 
-def task_counts(
-    *,
-    user: Any,
-    standing: rules.Standing | None = None,
-    inbox: QuerySet[ApprovalTask] | None = None,
-    queue: QuerySet[ApprovalTask] | None = None,
-) -> dict[str, Any]:
-    """The badges of a reviewer's or signer's dashboard. Each stops at ``COUNT_CAP``, and
-    ``capped`` names those that would go on, so that a long queue is not counted in full.
+@dataclass(frozen=True)
+class TaskPanel:
+    """A dashboard's tasks: the first rows of the inbox and of the queue, and the badges."""
 
-    ``inbox`` and ``queue`` are ``task_inbox`` and ``task_queue`` of the user when the
-    caller has built them already (their rules are costly to build twice)."""
+    inbox: list[ApprovalTask]
+    queue: list[ApprovalTask]
+    counts: dict[str, Any]
+
+
+def task_panel(*, user: Any, standing: rules.Standing | None = None, size: int = 10) -> TaskPanel:
+    """The first ``size`` tasks of ``task_inbox`` and ``task_queue`` and their badges, in two
+    statements compiled once per shape of the user's standing (``apps.core.compiled``):
+    building these rules through the ORM costs more than running them.
+
+    The badges stop at ``COUNT_CAP``, and ``capped`` names those that would go on, so that
+    a long queue is not counted in full. The queue's first rows in due order hold all its
+    overdue tasks (due before now), so one walk counts both; the inbox is counted from the
+    user's own rows (``task_open_by_owner``). Someone who holds fewer tasks than the cap
+    gets their inbox's rows from those rows too (``task_inbox``'s ``few_rows``).
+    """
     standing = standing or rules.standing_of(user)
-    moment = now()
-    inbox = task_inbox(user=user, standing=standing) if inbox is None else inbox
-    queue = task_queue(user=user, standing=standing) if queue is None else queue
-    # the queue's first rows in due order hold all its overdue tasks (due before now), so
-    # one walk counts both; the inbox is counted from the user's own tasks
-    queue_rows = queue[: COUNT_CAP + 1].aggregate(
-        total=Count("pk"), overdue=Count("pk", filter=Q(deadline__due_at__lt=moment))
+    if standing.company_id is None:
+        return TaskPanel([], [], {"inbox": 0, "queue": 0, "overdue": 0, "capped": []})
+    cap = COUNT_CAP
+    shape = (len(standing.reviews), standing.signs, cap)
+    ids = (standing.user_id, standing.company_id, *sorted(standing.reviews))
+    inbox_n, inbox_overdue, queue_n, queue_overdue = compiled.first_row(
+        ("task_panel_counts", shape), _panel_counts(shape), *ids, now(), prepare=False
     )
-    raw = {
-        "inbox": _capped(inbox, any_order=True),
-        "queue": queue_rows["total"],
-        "overdue": _capped(inbox.filter(deadline__due_at__lt=moment), any_order=True)
-        + queue_rows["overdue"],
-    }
-    counts: dict[str, Any] = {name: min(count, COUNT_CAP) for name, count in raw.items()}
-    counts["capped"] = [name for name, count in raw.items() if count > COUNT_CAP]
-    return counts
+    few = inbox_n <= cap
+    inbox, queue = compiled.objects_parts(
+        ("task_panel_lists", shape, few, size), _panel_lists(shape, few, size), *ids
+    )
+    # one statement returns both lists; each comes in its own order, kept here explicitly
+    inbox, queue = (sorted(tasks, key=_due_order) for tasks in (inbox, queue))
+    raw = {"inbox": inbox_n, "queue": queue_n, "overdue": inbox_overdue + queue_overdue}
+    counts: dict[str, Any] = {name: min(count, cap) for name, count in raw.items()}
+    counts["capped"] = [name for name, count in raw.items() if count > cap]
+    return TaskPanel(inbox, queue, counts)
 
 
-def task_inbox_first(
-    inbox: QuerySet[ApprovalTask], counts: dict[str, Any]
-) -> QuerySet[ApprovalTask]:
-    """The inbox's first rows, read the way its size calls for (``counts`` from
-    ``task_counts``). A person who holds few tasks (the count did not reach the cap) gets
-    them from their own rows (``task_open_by_owner``), sorted: walking the company's
-    deadlines in due order to find them would read all of them when there are none. One
-    who holds many gets the walk, which soon finds enough. The same rows either way."""
-    if "inbox" in counts["capped"]:
-        return inbox
-    return inbox.filter(pk__in=inbox.order_by().values("pk")[: COUNT_CAP + 1])
+def _due_order(task: ApprovalTask) -> tuple:
+    return (task.deadline.due_at, task.pk)
 
 
-def _capped(tasks: QuerySet[ApprovalTask], *, any_order: bool = False) -> int:
-    """How many, counting no further than one past ``COUNT_CAP``: the database walks the
-    deadlines in the list's order (or the inbox's own rows, see ``task_inbox``) and stops."""
-    return (tasks.order_by() if any_order else tasks)[: COUNT_CAP + 1].count()
+def _standing_from(shape: tuple, ids: tuple) -> rules.Standing:
+    reviews, signs, _ = shape
+    user_id, company_id = ids[:2]
+    return rules.Standing(user_id, company_id, frozenset(ids[2 : 2 + reviews]), signs)
+
+
+def _panel_counts(shape: tuple) -> Any:
+    """The badges' statement: the inbox (in any order) and its overdue part, each counted
+    to one past the cap, and the queue's first rows past the cap with their overdue ones."""
+    cap = shape[2]
+
+    def build(*ids: Any) -> tuple[str, tuple]:
+        standing, moment = _standing_from(shape, ids), ids[-1]
+        inbox = _inbox_of(standing).order_by()
+        over = Case(When(deadline__due_at__lt=moment, then=Value(1)))
+        inbox_sql, inbox_params = compiled.sql_of(inbox.values("pk")[: cap + 1])
+        late_sql, late_params = compiled.sql_of(
+            inbox.filter(deadline__due_at__lt=moment).values("pk")[: cap + 1]
+        )
+        queue_sql, queue_params = compiled.sql_of(
+            _queue_of(standing).annotate(late_=over).values("late_")[: cap + 1]
+        )
+        sql = (  # the ORM's own SQL put together; the values stay parameters
+            f"SELECT (SELECT COUNT(*) FROM ({inbox_sql}) i), "  # noqa: S608
+            f"(SELECT COUNT(*) FROM ({late_sql}) l), COUNT(*), COUNT(q.late_) "
+            f"FROM ({queue_sql}) q"
+        )
+        return sql, (*inbox_params, *late_params, *queue_params)
+
+    return build
+
+
+def _panel_lists(shape: tuple, few: bool, size: int) -> Any:
+    def build(*ids: Any) -> list[QuerySet[ApprovalTask]]:
+        standing = _standing_from(shape, ids)
+        inbox = _inbox_of(standing)
+        if few:
+            inbox = _inbox_few(inbox, shape[2])
+        return [inbox[:size], _queue_of(standing)[:size]]
+
+    return build
 
 
 def feedback_owed(*, user: Any) -> QuerySet[ExecutingDepartment]:
@@ -310,11 +460,25 @@ def feedback_owed(*, user: Any) -> QuerySet[ExecutingDepartment]:
     membership = membership_of(user)
     if membership is None:
         return ExecutingDepartment.objects.none()
+    return _owed(membership.company_id, user.pk)
+
+
+def feedback_owed_first(*, user: Any, size: int = 10) -> list[ExecutingDepartment]:
+    """The first ``size`` of ``feedback_owed``, its statement compiled once (a dashboard)."""
+    membership = membership_of(user)
+    if membership is None:
+        return []
+    return compiled.objects(
+        ("feedback_owed", size), lambda *ids: _owed(*ids)[:size], membership.company_id, user.pk
+    )
+
+
+def _owed(company_id: int, user_id: int) -> QuerySet[ExecutingDepartment]:
     return (
         ExecutingDepartment.objects.filter(
-            plan__company_id=membership.company_id, plan__status=Status.IN_EXECUTION
+            plan__company_id=company_id, plan__status=Status.IN_EXECUTION
         )
-        .filter(rules.executing_q(user.pk))
+        .filter(rules.executing_q(user_id))
         .select_related("plan")
         .order_by("feedback_due", "id")
     )

@@ -20,12 +20,22 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.object_list
-        # in the list's order: the database walks the list's index and stops past the cap;
-        # a list may say that its rows are better counted in any order (``selectors.task_inbox``)
-        if getattr(rows, "count_in_any_order", False):
-            rows = rows.order_by()
-        total = rows[: self.CAP + 1].count() if hasattr(rows, "count") else len(rows)
+        if hasattr(rows, "capped_count"):
+            # a list that counts itself to the cap (``selectors.TaskList``)
+            total = rows.capped_count(self.CAP)
+        else:
+            # in the list's order: the database walks the list's index and stops past the
+            # cap; a list may say that its rows are better counted in any order
+            # (``selectors.task_inbox``)
+            if getattr(rows, "count_in_any_order", False):
+                rows = rows.order_by()
+            total = rows[: self.CAP + 1].count() if hasattr(rows, "count") else len(rows)
         self.capped = total > self.CAP
+        # a list that has a better way to read a few rows says so (``selectors.task_inbox``):
+        # when the count stopped short of the cap, its pages are read that way
+        few_rows = getattr(self.object_list, "few_rows", None)
+        if few_rows is not None and not self.capped:
+            self.object_list = few_rows(self.object_list, self.CAP)
         return min(total, self.CAP)
 
     def validate_number(self, number):
@@ -43,15 +53,26 @@ class CappedPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        if not self.capped:
-            return super().page(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not self.capped:
+            if not hasattr(self.object_list, "rows"):
+                return super().page(number)
+            top = bottom + self.per_page
+            if top + self.orphans >= self.count:
+                top = self.count
+            rows = self.object_list.rows(bottom, top, few=True, cap=self.CAP)
+            return self._get_page(rows, number, self)
+        rows = self._rows(bottom, bottom + self.per_page + 1)
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")
         page = CappedPage(rows[: self.per_page], number, self)
         page.more = len(rows) > self.per_page
         return page
+
+    def _rows(self, bottom: int, top: int) -> list:
+        if hasattr(self.object_list, "rows"):  # a list that reads its own rows
+            return self.object_list.rows(bottom, top)
+        return list(self.object_list[bottom:top])
 
 
 class CappedPage(Page):

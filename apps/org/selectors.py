@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from apps.core import compiled
 from apps.core.errors import NotFound
 
 from .models import Company, Department, Membership, RoleGrant
@@ -23,17 +24,27 @@ def company_for(user: Any) -> Company:
 def company_for_page(user: Any) -> Company:
     """``company_for``, with the membership read for a whole page at once: its company and
     department in one query and its roles in a second, kept on the user, so that the page
-    and its context (``apps.web.context_processors``) do not load each in turn."""
+    and its context (``apps.web.context_processors``) do not load each in turn. Both
+    statements are compiled once (``apps.core.compiled``): every page asks them."""
     if user.is_authenticated and user.is_active and user.pk:
-        membership = (
-            Membership.objects.filter(user_id=user.pk)
-            .select_related("company", "department")
-            .prefetch_related("roles")
-            .first()
-        )
-        if membership is not None:
+        found = compiled.objects("page_membership", _membership_of_user, user.pk)
+        if found:
+            membership = found[0]
+            roles = membership.roles.all()
+            # as prefetch_related("roles") leaves it: the grants read, the queryset done
+            roles._result_cache = compiled.objects("page_roles", _roles_of, membership.pk)
+            roles._prefetch_done = True
+            membership._prefetched_objects_cache = {"roles": roles}
             user.membership = membership  # the reverse one-to-one's cache
     return company_for(user)
+
+
+def _membership_of_user(user_id: int) -> QuerySet[Membership]:
+    return Membership.objects.filter(user_id=user_id).select_related("company", "department")[:1]
+
+
+def _roles_of(membership_id: int) -> QuerySet[RoleGrant]:
+    return RoleGrant.objects.filter(membership_id=membership_id)
 
 
 def company_admin_access(*, user: Any) -> Company:

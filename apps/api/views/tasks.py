@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from workflows import services as approvals
-from workflows.selectors import task_access, task_done, task_inbox, task_queue
+from workflows.selectors import task_access, task_done, task_list
 
 from ..base import ApiMixin
 from ..serializers import (
@@ -25,7 +25,15 @@ from ..serializers import (
 from .plans import filtered, plan_detail
 
 TASK_ID = OpenApiParameter("task_id", OpenApiTypes.INT64, OpenApiParameter.PATH)
-SCOPES = {"inbox": task_inbox, "queue": task_queue, "done": task_done}
+
+
+def _scope_list(scope: str):
+    return lambda *, user: task_list(user=user, scope=scope)
+
+
+# the inbox and the queue as lists that count and read their first page through
+# statements compiled once (``selectors.TaskList``); what is done, as a queryset
+SCOPES = {"inbox": _scope_list("inbox"), "queue": _scope_list("queue"), "done": task_done}
 
 
 def task_detail(request, task_id) -> dict:

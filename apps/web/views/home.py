@@ -7,11 +7,14 @@ for sign-off; an auditor the latest activity. A person with several roles sees e
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from apps.core import compiled
 from apps.core.timeutils import now
+from apps.org.models import Membership
 from apps.org.policy import Step, company_perms
 from apps.org.selectors import company_for_page
 from apps.plans.history import event_list_for, label
@@ -19,14 +22,11 @@ from apps.plans.models import Plan, Status
 from apps.plans.selectors import plan_list_for
 from workflows.rules import standing_of
 from workflows.selectors import (
-    feedback_owed,
+    feedback_owed_first,
     in_flight_order,
     plans_in_flight_list,
     plans_next_steps_of,
-    task_counts,
-    task_inbox,
-    task_inbox_first,
-    task_queue,
+    task_panel,
 )
 
 
@@ -39,33 +39,27 @@ def home(request):
     # what the page asks of the user's rights, each read once and passed down: the company
     # permissions (one query for all of them) and the standing the task lists judge by
     perms = company_perms(user, company)
-    visible = plan_list_for(user=user, perms=perms)
-    mine = visible.filter(author=user).order_by("-updated_at")
-    # read once for the inbox, the queue and their counts
+    # read once for the inbox, the queue and their counts (two statements for them all)
     standing = standing_of(user, membership=user.membership)
-    inbox_tasks = task_inbox(user=user, standing=standing)
-    queue_tasks = task_queue(user=user, standing=standing)
-    counts = task_counts(user=user, standing=standing, inbox=inbox_tasks, queue=queue_tasks)
-    inbox = list(task_inbox_first(inbox_tasks, counts)[:10])
-    queue = list(queue_tasks[:10])
-    # the three lists of plans get their next steps in one query
-    sent_back, in_flight, recent = plans_next_steps_of(
-        mine.filter(status=Status.CHANGES_REQUESTED)[:10],
-        plans_in_flight_list(user=user, visible=visible),
-        visible.order_by("-updated_at")[:8],
+    tasks = task_panel(user=user, standing=standing)
+    # the user's own lists and the recent plans in one statement, their next steps in one
+    sees_submitted = "view_submitted_plans" in perms
+    sent_back, in_flight, drafts, recent = compiled.objects_parts(
+        ("home_plans", sees_submitted), _plan_lists(sees_submitted), company.pk, user.pk
     )
+    sent_back, in_flight, recent = plans_next_steps_of(sent_back, in_flight, recent)
     return render(
         request,
         "home.html",
         {
             "company": company,
-            "inbox": inbox,
-            "queue": queue,
-            "counts": counts,
-            "sign_off": [t for t in inbox + queue if t.flow_task.step == Step.SIGN_OFF],
-            "owed": feedback_owed(user=user)[:10],
+            "inbox": tasks.inbox,
+            "queue": tasks.queue,
+            "counts": tasks.counts,
+            "sign_off": [t for t in tasks.inbox + tasks.queue if t.flow_task.step == Step.SIGN_OFF],
+            "owed": feedback_owed_first(user=user),
             "today": timezone.localdate(now()),
-            "drafts": mine.filter(status=Status.DRAFT)[:10],
+            "drafts": drafts,
             "sent_back": sent_back,
             "in_flight": in_flight_order(in_flight),
             "activity": _activity(user) if "audit_plans" in perms else [],
@@ -73,6 +67,27 @@ def home(request):
             "can_draft": "draft_plans" in perms,
         },
     )
+
+
+def _plan_lists(sees_submitted: bool):
+    """The home page's lists of plans, built for a member of ``company_id`` who is
+    ``user_id`` (their statement is compiled once, ``apps.core.compiled``): the plans come
+    from ``plan_list_for``, the one rule of who sees which plan, asked for that member."""
+
+    def build(company_id: int, user_id: int) -> list:
+        member = get_user_model()(pk=user_id, is_active=True, is_superuser=False)
+        member.membership = Membership(user_id=user_id, company_id=company_id)
+        perms = frozenset({"view_submitted_plans"} if sees_submitted else ())
+        visible = plan_list_for(user=member, perms=perms)
+        mine = visible.filter(author=member).order_by("-updated_at")
+        return [
+            mine.filter(status=Status.CHANGES_REQUESTED)[:10],
+            plans_in_flight_list(user=member, visible=visible),
+            mine.filter(status=Status.DRAFT)[:10],
+            visible.order_by("-updated_at")[:8],
+        ]
+
+    return build
 
 
 def _activity(user):

@@ -18,9 +18,9 @@ from apps.org.policy import Route, Step
 from apps.org.selectors import company_for
 from apps.plans.selectors import content_rows, decision_list, revision_diff, revision_list
 from apps.plans.strategy import strategy_summary
-from workflows import rules
+from workflows import rules, selectors
 from workflows import services as approvals
-from workflows.selectors import task_access, task_done, task_inbox, task_queue
+from workflows.selectors import task_access, task_done
 
 from ..errors import act
 from ..forms import DecisionForm
@@ -30,11 +30,16 @@ from ..forms import DecisionForm
 def task_list(request):
     company_for(request.user)
     scope = request.GET.get("scope", "inbox")
-    selectors = {"inbox": task_inbox, "queue": task_queue, "done": task_done}
-    if scope not in selectors:
+    if scope not in ("inbox", "queue", "done"):
         scope = "inbox"
-    # counted to 1,000 at most: a queue of a hundred thousand plans is not counted in full
-    paginator = CappedPaginator(selectors[scope](user=request.user), 25)
+    # the inbox and the queue count and read their first page through statements compiled
+    # once (``selectors.TaskList``); counted to 1,000 at most, as what is done
+    tasks = (
+        task_done(user=request.user)
+        if scope == "done"
+        else selectors.task_list(user=request.user, scope=scope)
+    )
+    paginator = CappedPaginator(tasks, 25)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "tasks/list.html", {"page": page, "scope": scope})
 
