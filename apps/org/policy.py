@@ -372,26 +372,29 @@ def _staffed(author_id: int, company_id: int) -> QuerySet:
     """("review", department) for each department of the company where someone other than
     the author may review (``reviewers_of``), and ("sign", company) if someone may sign off
     (``signers_of``)."""
-    acting = {
-        "user__is_active": True,
-        "user__is_superuser": False,
-        "user__membership__company_id": company_id,
-    }
-    reviews = (
-        DepartmentUserObjectPermission.objects.filter(
-            permission__codename="review_plans", content_object__company_id=company_id, **acting
+
+    def held(kind: str, model: Any, codename: str, **where: Any) -> QuerySet:
+        return (
+            model.objects.filter(
+                permission__codename=codename,
+                user__is_active=True,
+                user__is_superuser=False,
+                user__membership__company_id=company_id,
+                **where,
+            )
+            .exclude(user_id=author_id)
+            .values_list(Value(kind), "content_object_id")
+            .distinct()
         )
-        .exclude(user_id=author_id)
-        .values_list(Value("review"), "content_object_id")
-        .distinct()
+
+    reviews = held(
+        "review",
+        DepartmentUserObjectPermission,
+        "review_plans",
+        content_object__company_id=company_id,
     )
-    signs = (
-        CompanyUserObjectPermission.objects.filter(
-            permission__codename="sign_off_plans", content_object_id=company_id, **acting
-        )
-        .exclude(user_id=author_id)
-        .values_list(Value("sign"), "content_object_id")
-        .distinct()
+    signs = held(
+        "sign", CompanyUserObjectPermission, "sign_off_plans", content_object_id=company_id
     )
     return reviews.union(signs, all=True)
 
