@@ -15,7 +15,7 @@ from apps.core.pagination import CappedPaginator
 from apps.core.timeutils import now
 from apps.org import services as org
 from apps.org.models import Department
-from tests.factories import decide, open_task, submitted
+from tests.factories import decide, member, open_task, submitted
 from workflows import rules, selectors
 from workflows import services as approvals
 from workflows.models import TaskDeadline
@@ -45,17 +45,12 @@ def _tasks(user) -> None:
     approvals.task_claim(actor=user("north.sales.east"), task_id=task.pk)
     # a claim gone stale: its owner left the company (back in the others' queue)
     company = user("maple.gm").membership.company
-    second = org.member_create(
-        actor=user("maple.gm"),
-        company=company,
-        username="maple.sales2",
-        email="",
-        first_name="Second",
-        last_name="Reviewer",
-        password="another-long-password-7",
+    second = member(
+        company,
+        "maple.sales2",
+        "reviewer",
         department=Department.objects.get(company=company, name="Sales"),
-        roles={"reviewer"},
-    ).user
+    )
     stale = open_task(submitted(planner, title="Stale"), step="review")
     approvals.task_claim(actor=second, task_id=stale.pk)
     org.member_remove(actor=user("maple.gm"), membership=second.membership)
