@@ -46,7 +46,9 @@ def reminder_due(deadline: TaskDeadline, moment: datetime) -> bool:
 
 def deadlines_due(*, moment: datetime) -> tuple[list[int], list[int]]:
     """Deadlines of open tasks to remind and to escalate now, as two lists of ids."""
-    unescalated = TaskDeadline.objects.filter(rules.open_q("task__"), escalated_at__isnull=True)
+    unescalated = TaskDeadline.objects.filter(
+        rules.open_q("task__"), closed_at__isnull=True, escalated_at__isnull=True
+    )
     overdue = unescalated.filter(due_at__lte=moment).order_by("due_at", "id")
     soon = unescalated.filter(
         reminded_at__isnull=True, due_at__gt=moment, due_at__lte=moment + SCAN_HORIZON

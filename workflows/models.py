@@ -102,7 +102,11 @@ class TaskDeadline(models.Model):
     older rows): the plan, its company and author, the step, and the permission the task
     asks for and on what. The queue and the inbox walk these rows in due order and decide
     who may act from them (``rules.may_act_listed_q``) without reaching the plan through
-    the process. What does change (the task's status and owner) stays on the task.
+    the process. What does change (the task's status and owner) stays on the task, but
+    for ``closed_at``: when the task closed (done or cancelled), set in the transaction
+    that closes it (``moves.task_saved``; migration 0006 filled the older rows), so that
+    the lists' indexes hold the open tasks' rows only and a company's history never
+    lengthens their walk.
     """
 
     task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="deadline")
@@ -116,19 +120,25 @@ class TaskDeadline(models.Model):
     # viewflow's task.owner_permission and its object's id (a department or the company)
     owner_permission = models.CharField(max_length=255, null=True, blank=True)
     permission_obj_id = models.BigIntegerField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at"]
-        # the queue and the inbox walk a company's open tasks in due order (migration 0002)
+        # the queue and the inbox walk a company's open tasks in due order (migration 0007;
+        # 0002 indexed every row, closed or not)
         indexes = [
-            models.Index(fields=["company_id", "due_at", "task"], name="deadline_company_due"),
+            models.Index(
+                fields=["company_id", "due_at", "task"],
+                condition=models.Q(closed_at__isnull=True),
+                name="deadline_open_company_due",
+            ),
             # the author's own steps (no permission: a revision) in due order, for those who
             # review and sign nothing (a planner, an auditor), whose queue would otherwise
-            # walk every deadline of the company to find none (migration 0005)
+            # walk every open deadline of the company to find none (0005, 0007)
             models.Index(
                 fields=["company_id", "author_id", "due_at", "task"],
-                condition=models.Q(owner_permission__isnull=True),
-                name="deadline_author_own",
+                condition=models.Q(owner_permission__isnull=True, closed_at__isnull=True),
+                name="deadline_open_author_own",
             ),
         ]
 

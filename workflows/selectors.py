@@ -92,10 +92,14 @@ def _listed(standing: rules.Standing) -> QuerySet[ApprovalTask]:
     yields the rows in order, each row says itself whether the user may act on its task,
     and a page stops after its rows instead of sorting every match. Every human task gets
     its deadline, with the facts the rule reads, in the transaction that opens it
-    (``hooks.task_opened``).
+    (``hooks.task_opened``); the deadline leaves that index when its task closes
+    (``moves.task_saved``), so the walk passes no closed task however long the company's
+    history, and the task's own status still decides.
     """
     return (
-        ApprovalTask.objects.filter(rules.open_q(), flow_task_type="HUMAN")
+        ApprovalTask.objects.filter(
+            rules.open_q(), flow_task_type="HUMAN", deadline__closed_at__isnull=True
+        )
         .filter(rules.may_act_listed_q(standing))
         .select_related(*LISTED_RELATED)
         .order_by(*LISTED_ORDER)

@@ -62,6 +62,23 @@ class AddIndexSafely(migrations.AddIndex):
             _remove(schema_editor, model, self.index)
 
 
+class RemoveIndexSafely(migrations.RemoveIndex):
+    """``RemoveIndex`` of a model's own index, dropped concurrently on PostgreSQL (a plain
+    ``DROP INDEX`` waits for, and then blocks, every query of the table)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+            _remove(schema_editor, model, index)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+            _add(schema_editor, model, index)
+
+
 class AddIndexToLibraryTable(migrations.operations.base.Operation):
     """An index on a table that a library owns (viewflow's tasks): the database gets it, the
     library's migration state does not (its models cannot declare it)."""
