@@ -58,6 +58,14 @@ class Moves:
         """The action reached an end of the flow (which ends the process once nothing runs)."""
         return any(isinstance(task.flow_task, End) for task in self._tasks.values())
 
+    def closed_ids(self) -> list[int]:
+        """The human tasks the action closed (done or cancelled), by id."""
+        return sorted(self._closed)
+
+    def processes(self) -> set[int]:
+        """The processes whose tasks the action saved."""
+        return {task.process_id for task in self._tasks.values()}
+
     def cancelled(self, node: Any) -> list[Any]:
         """The tasks of ``node`` that the action cancelled, in creation order."""
         return [
@@ -77,9 +85,9 @@ def noting() -> Iterator[Moves]:
     finally:
         _current.reset(token)
     # only when the body succeeded: an error rolls its closings back with it
-    deadlines_close(sorted(moves._closed))
-    if settings.GREENLIGHT_CHECK_MOVES and moves._tasks:
-        _check_deadlines({task.process_id for task in moves._tasks.values()})
+    deadlines_close(moves.closed_ids())
+    if settings.GREENLIGHT_CHECK_MOVES and moves.processes():
+        _check_deadlines(moves.processes())
 
 
 def task_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
