@@ -25,11 +25,8 @@ swallows errors into the task's ERROR state) every node behaves exactly as viewf
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils.timezone import now
 from viewflow.workflow import flow
@@ -49,16 +46,6 @@ from .lock import in_service_now
 def _lean() -> bool:
     """Errors propagate out of a service's atomic block: viewflow's guards add nothing."""
     return in_service_now() and context.propagate_exception
-
-
-@contextmanager
-def _guarded(activation: Activation) -> Iterator[None]:
-    """viewflow's exception guard and savepoint, unless a service's rollback does their work."""
-    if _lean():
-        yield
-        return
-    with activation.exception_guard(), transaction.atomic(savepoint=True):
-        yield
 
 
 def _finish(activation: Activation) -> None:

@@ -80,14 +80,6 @@ def objects_parts(key: Any, build: Callable[..., list[QuerySet]], *ids: Any) -> 
     return _read_parts(compiler, parts, alias, sql, params)
 
 
-def union_objects(querysets: list[QuerySet]) -> list[list[Any]]:
-    """``objects_parts`` for querysets whose SQL is not fixed: built and compiled each
-    time (once each), run as one statement."""
-    alias = querysets[0].db
-    compiler, parts, sql, params = _compose(querysets, connections[alias])
-    return _read_parts(compiler, parts, alias, sql, params)
-
-
 def _union(querysets: list[QuerySet]) -> tuple[str, tuple]:
     return _compose(querysets, connections[querysets[0].db])[2:]
 
