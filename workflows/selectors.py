@@ -109,17 +109,14 @@ def _listed(standing: rules.Standing) -> QuerySet[ApprovalTask]:
 def task_inbox(*, user: Any, standing: rules.Standing | None = None) -> QuerySet[ApprovalTask]:
     """Open tasks assigned to the user that the user may still act on, overdue first.
 
-    Its count is better taken in any order (``count_in_any_order``): the database then
-    reads the user's own open tasks (index ``task_open_by_owner``) and stops at the cap,
-    where counting in due order walks the whole company's deadlines to find them. And
-    when that count stops short of the cap (the user holds few tasks, or none), its pages
-    are read from those rows too (``few_rows``, which ``CappedPaginator`` asks for): the
-    same walk would read every deadline of the company to find the few.
+    A paginated list reads it through ``TaskList``, which counts it in any order (the
+    database then reads the user's own open tasks, index ``task_open_by_owner``, and
+    stops at the cap, where counting in due order walks the company's deadlines to find
+    them) and, when that count stops short of the cap (the user holds few tasks, or
+    none), reads its pages from those rows too (``_inbox_few``): the same walk would
+    read every open deadline of the company to find the few.
     """
-    tasks = _inbox_of(standing or rules.standing_of(user))
-    tasks.count_in_any_order = True
-    tasks.few_rows = _inbox_few
-    return tasks
+    return _inbox_of(standing or rules.standing_of(user))
 
 
 def _inbox_of(standing: rules.Standing) -> QuerySet[ApprovalTask]:
@@ -201,7 +198,7 @@ class TaskList:
 
     def rows(self, bottom: int, top: int, *, few: bool = False, cap: int = 0) -> list:
         """Rows ``bottom`` to ``top`` in due order; ``few`` when the count stopped short of
-        ``cap``: the inbox is then read from the user's own rows (``task_inbox``)."""
+        ``cap``: the inbox is then read from the user's own rows (``_inbox_few``)."""
         few = few and self.scope == "inbox"
         if self.standing.company_id is None or top <= bottom:
             return []
@@ -388,7 +385,7 @@ def task_panel(*, user: Any, standing: rules.Standing | None = None, size: int =
     a long queue is not counted in full. The queue's first rows in due order hold all its
     overdue tasks (due before now), so one walk counts both; the inbox is counted from the
     user's own rows (``task_open_by_owner``). Someone who holds fewer tasks than the cap
-    gets their inbox's rows from those rows too (``task_inbox``'s ``few_rows``).
+    gets their inbox's rows from those rows too (``_inbox_few``).
     """
     standing = standing or rules.standing_of(user)
     if standing.company_id is None:

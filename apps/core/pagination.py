@@ -24,18 +24,9 @@ class CappedPaginator(Paginator):
             # a list that counts itself to the cap (``selectors.TaskList``)
             total = rows.capped_count(self.CAP)
         else:
-            # in the list's order: the database walks the list's index and stops past the
-            # cap; a list may say that its rows are better counted in any order
-            # (``selectors.task_inbox``)
-            if getattr(rows, "count_in_any_order", False):
-                rows = rows.order_by()
+            # in the list's order: the database walks the list's index and stops past the cap
             total = rows[: self.CAP + 1].count() if hasattr(rows, "count") else len(rows)
         self.capped = total > self.CAP
-        # a list that has a better way to read a few rows says so (``selectors.task_inbox``):
-        # when the count stopped short of the cap, its pages are read that way
-        few_rows = getattr(self.object_list, "few_rows", None)
-        if few_rows is not None and not self.capped:
-            self.object_list = few_rows(self.object_list, self.CAP)
         return min(total, self.CAP)
 
     def validate_number(self, number):

@@ -112,7 +112,7 @@ def test_the_inbox_pages_are_the_same_read_from_the_owners_rows_or_by_the_walk(u
     pages = {}
     for cap in (1000, 2):  # few held (the owner's rows), then more than the cap (the walk)
         monkeypatch.setattr(CappedPaginator, "CAP", cap)
-        paginator = CappedPaginator(selectors.task_inbox(user=sales), 2)
+        paginator = CappedPaginator(selectors.task_list(user=sales, scope="inbox"), 2)
         pages[cap] = [[t.pk for t in paginator.page(number)] for number in (1, 2, 3)]
         assert paginator.capped is (cap == 2)
     assert pages[1000] == pages[2]
