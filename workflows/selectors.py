@@ -164,8 +164,7 @@ class TaskList:
         if scope not in ("inbox", "queue"):
             raise ValueError(scope)
         self.scope, self.standing = scope, standing
-        self._shape = (scope, len(standing.reviews), standing.signs)
-        self._ids = (standing.user_id, standing.company_id, *sorted(standing.reviews))
+        self._shape, self._ids = _standing_key(standing)
 
     def queryset(self, few: bool = False, cap: int = 0) -> QuerySet[ApprovalTask]:
         return self._build(self.standing, few, cap)
@@ -177,7 +176,7 @@ class TaskList:
         return _inbox_few(inbox, cap) if few else inbox
 
     def _standing(self, ids: tuple) -> rules.Standing:
-        return _standing_from((len(self.standing.reviews), self.standing.signs, 0), ids)
+        return _standing_from(self._shape, ids)
 
     def capped_count(self, cap: int) -> int:
         """How many rows, counting no further than ``cap`` + 1: the queue in its due order
@@ -192,7 +191,7 @@ class TaskList:
             sql, params = compiled.sql_of(tasks.values("pk")[: cap + 1])
             return f"SELECT COUNT(*) FROM ({sql}) c", params  # noqa: S608 (the ORM's SQL)
 
-        key = ("task_list_count", *self._shape, cap)
+        key = ("task_list_count", self.scope, self._shape, cap)
         # not prepared: how far the count walks depends on the user (``apps.core.compiled``)
         return compiled.first_row(key, build, *self._ids, prepare=False)[0]
 
@@ -204,7 +203,7 @@ class TaskList:
             return []
         if bottom or top > self.COMPILED_ROWS:
             return list(self.queryset(few, cap)[bottom:top])
-        key = ("task_list_rows", *self._shape, few, cap if few else 0, top)
+        key = ("task_list_rows", self.scope, self._shape, few, cap if few else 0, top)
         return compiled.objects(
             key,
             lambda *ids: self._build(self._standing(ids), few, cap)[:top],
@@ -391,14 +390,13 @@ def task_panel(*, user: Any, standing: rules.Standing | None = None, size: int =
     if standing.company_id is None:
         return TaskPanel([], [], {"inbox": 0, "queue": 0, "overdue": 0, "capped": []})
     cap = COUNT_CAP
-    shape = (len(standing.reviews), standing.signs, cap)
-    ids = (standing.user_id, standing.company_id, *sorted(standing.reviews))
+    shape, ids = _standing_key(standing)
     inbox_n, inbox_overdue, queue_n, queue_overdue = compiled.first_row(
-        ("task_panel_counts", shape), _panel_counts(shape), *ids, now(), prepare=False
+        ("task_panel_counts", shape, cap), _panel_counts(shape, cap), *ids, now(), prepare=False
     )
     few = inbox_n <= cap
     inbox, queue = compiled.objects_parts(
-        ("task_panel_lists", shape, few, size), _panel_lists(shape, few, size), *ids
+        ("task_panel_lists", shape, cap, few, size), _panel_lists(shape, cap, few, size), *ids
     )
     # one statement returns both lists; each comes in its own order, kept here explicitly
     inbox, queue = (sorted(tasks, key=_due_order) for tasks in (inbox, queue))
@@ -412,16 +410,24 @@ def _due_order(task: ApprovalTask) -> tuple:
     return (task.deadline.due_at, task.pk)
 
 
+def _standing_key(standing: rules.Standing) -> tuple[tuple, tuple]:
+    """A standing as a compiled statement takes it: its shape (how many departments the
+    user reviews for, whether they sign off), part of the statement's key, and its ids
+    (the user, the company, those departments), the statement's parameters."""
+    shape = (len(standing.reviews), standing.signs)
+    return shape, (standing.user_id, standing.company_id, *sorted(standing.reviews))
+
+
 def _standing_from(shape: tuple, ids: tuple) -> rules.Standing:
-    reviews, signs, _ = shape
+    """The standing ``_standing_key`` gave ``shape`` and ``ids`` of (more ids may follow)."""
+    reviews, signs = shape
     user_id, company_id = ids[:2]
     return rules.Standing(user_id, company_id, frozenset(ids[2 : 2 + reviews]), signs)
 
 
-def _panel_counts(shape: tuple) -> Any:
+def _panel_counts(shape: tuple, cap: int) -> Any:
     """The badges' statement: the inbox (in any order) and its overdue part, each counted
     to one past the cap, and the queue's first rows past the cap with their overdue ones."""
-    cap = shape[2]
 
     def build(*ids: Any) -> tuple[str, tuple]:
         standing, moment = _standing_from(shape, ids), ids[-1]
@@ -444,12 +450,12 @@ def _panel_counts(shape: tuple) -> Any:
     return build
 
 
-def _panel_lists(shape: tuple, few: bool, size: int) -> Any:
+def _panel_lists(shape: tuple, cap: int, few: bool, size: int) -> Any:
     def build(*ids: Any) -> list[QuerySet[ApprovalTask]]:
         standing = _standing_from(shape, ids)
         inbox = _inbox_of(standing)
         if few:
-            inbox = _inbox_few(inbox, shape[2])
+            inbox = _inbox_few(inbox, cap)
         return [inbox[:size], _queue_of(standing)[:size]]
 
     return build
