@@ -94,9 +94,8 @@ def task_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None
     """``post_save`` of the flow's tasks: noted while an action notes its moves; a human
     task saved closed outside an action closes its deadline at once. Tasks of other flows
     (saved as viewflow's own ``Task``, the bench's bare flow) are not ours to note."""
-    if getattr(instance.flow_task, "flow_class", None) is None or (
-        instance.flow_task.flow_class.task_class is not ApprovalTask
-    ):
+    flow_class = getattr(instance.flow_task, "flow_class", None)
+    if flow_class is None or flow_class.task_class is not ApprovalTask:
         return
     moves = _current.get()
     if moves is not None:

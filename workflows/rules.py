@@ -268,7 +268,7 @@ def may_act_and_decided(user: Any, task: Any, step: str | None) -> tuple[bool, b
         may = signs and not author and not reviewed
     else:
         may = permission is None and author
-    did = {Step.REVIEW: reviewed, Step.SIGN_OFF: signed}.get(step, False) if step else False
+    did = {Step.REVIEW: reviewed, Step.SIGN_OFF: signed}.get(step, False)
     return may, did
 
 
