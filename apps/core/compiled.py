@@ -73,10 +73,9 @@ def objects_parts(key: Any, build: Callable[..., list[QuerySet]], *ids: Any) -> 
     queryset, in its order."""
     alias, sql, params = _statement(key, lambda *args: _union(build(*args)), ids)
     connection = connections[alias]
-    compilers = connection.__dict__.setdefault("_compiled_readers", {})
-    if key not in compilers:
-        compilers[key] = _part_reader(build(*_sentinels(ids)), connection)
-    compiler, parts = compilers[key]
+    compiler, parts = _reader(
+        connection, key, lambda: _part_reader(build(*_sentinels(ids)), connection)
+    )
     return _read_parts(compiler, parts, alias, sql, params)
 
 
@@ -143,20 +142,29 @@ def _read(
     key: Any, build: Callable[..., QuerySet], ids: tuple, prepare: bool = True
 ) -> tuple[Any, str, list]:
     """Run the compiled statement; its rows through the converters of the compiler that
-    built it. That compiler is kept per database connection (it holds one), so each
-    thread compiles its own once."""
+    built it (``_reader``)."""
     alias, sql, params = _statement(key, build, ids)
     connection = connections[alias]
-    compilers = connection.__dict__.setdefault("_compiled_readers", {})
-    if key not in compilers:
+
+    def make() -> Any:
         compiler = build(*_sentinels(ids)).query.get_compiler(connection=connection)
         compiler.as_sql()  # fills its select, klass_info and annotation_col_map
-        compilers[key] = compiler
-    compiler = compilers[key]
+        return compiler
+
+    compiler = _reader(connection, key, make)
     with _cursor(connection, prepare) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return compiler, alias, list(compiler.results_iter([rows]))
+
+
+def _reader(connection: Any, key: Any, make: Callable[[], Any]) -> Any:
+    """What reads ``key``'s rows back (its compiler), made once per database connection:
+    a compiler holds its connection, so each thread makes its own."""
+    readers = connection.__dict__.setdefault("_compiled_readers", {})
+    if key not in readers:
+        readers[key] = make()
+    return readers[key]
 
 
 def sql_of(queryset: QuerySet) -> tuple[str, tuple]:
