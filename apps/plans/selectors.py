@@ -32,15 +32,22 @@ def plan_list_for(*, user: Any, perms: frozenset[str] | None = None) -> QuerySet
     membership = membership_of(user)
     if membership is None or user.is_superuser:
         return Plan.objects.none()
-    visible = Q(author=user)
-    if (
+    sees_submitted = (
         "view_submitted_plans" in perms
         if perms is not None
         else has_company_perm(user, membership.company, "view_submitted_plans")
-    ):
+    )
+    return _visible_to(membership.company_id, user.pk, sees_submitted)
+
+
+def _visible_to(company_id: int, user_id: int, sees_submitted: bool) -> QuerySet[Plan]:
+    """``plan_list_for`` of a member of ``company_id`` whose right to see submitted plans is
+    known: the rule itself, in ids (``plan_access`` compiles it)."""
+    visible = Q(author_id=user_id)
+    if sees_submitted:
         visible |= Q(submitted_at__isnull=False)
     return (
-        Plan.objects.filter(company_id=membership.company_id)
+        Plan.objects.filter(company_id=company_id)
         .filter(visible)
         .select_related("author", "company")
     )
@@ -105,14 +112,8 @@ def plan_access(*, user: Any, plan_id: Any, related: tuple[str, ...] = ()) -> Pl
 def _visible_plan(
     plan_id: int, company_id: int, user_id: int, sees_submitted: bool, related: tuple[str, ...]
 ) -> QuerySet[Plan]:
-    visible = Q(author_id=user_id)
-    if sees_submitted:
-        visible |= Q(submitted_at__isnull=False)
-    return (
-        Plan.objects.filter(visible, company_id=company_id, pk=plan_id)
-        .select_related("author", "company", *related)
-        .order_by()[:1]
-    )
+    visible = _visible_to(company_id, user_id, sees_submitted)
+    return visible.filter(pk=plan_id).select_related(*related).order_by()[:1]
 
 
 def revision_list(*, plan: Plan) -> QuerySet[PlanRevision]:
